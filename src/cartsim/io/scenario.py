@@ -1,0 +1,510 @@
+"""Scenario files: one TOML file describing a study, read into frozen dataclasses.
+
+``load_scenario`` reads a file and ``parse_scenario`` checks an already-parsed TOML table; both
+return a ``Scenario`` (population, arms, horizon, seed, solver settings, and a digest of the
+input for provenance). Every problem raises ``ScenarioError`` with one sentence naming the file,
+the dotted field (positions in arrays count from 1: ``arm[2].therapy``) and what would be valid,
+with a "did you mean" for misspelt keys and values. The format is documented in
+``docs/scenarios.md``. This module only reads and checks input: it must not sample patients,
+compile events or run simulations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+from cartsim.errors import ScenarioError, did_you_mean, one_of
+from cartsim.io.eligibility import Criterion, parse_criteria
+from cartsim.model.patient import COVARIATES, DISEASES
+from cartsim.solve.settings import BACKENDS, SolverSettings
+from cartsim.therapies.lymphodepletion import (
+    CONDITIONING_PRESETS,
+    LYMPHODEPLETION_PRESETS,
+    lymphodepletion_preset,
+)
+from cartsim.therapies.regimens import (
+    ANTIBODIES,
+    CART_SOURCES,
+    CELL_DOSE_UNITS,
+    COSTIMULATION,
+    DRUG_DOSE_UNITS,
+    DRUGS,
+    TARGETS,
+    VECTOR_DOSE_UNITS,
+    Ahsct,
+    AntiCD20,
+    Arm,
+    CarT,
+    DrugDose,
+    NoTherapy,
+    Therapy,
+)
+
+THERAPIES = ("car_t", *ANTIBODIES, "ahsct", "none")
+LYMPHODEPLETING_DRUGS = ("fludarabine", "cyclophosphamide")
+
+_TOP_KEYS = ("scenario", "population", "solver", "arm")
+_SCENARIO_KEYS = ("name", "horizon_days", "seed", "description")
+_POPULATION_KEYS = ("disease", "n_patients", "eligibility")
+_SOLVER_KEYS = ("backend", "rtol", "atol", "max_steps")
+_LYMPHODEPLETION_KEYS = ("drug", "dose", "unit", "days")
+_ARM_KEYS = ("name", "therapy")
+_CAR_T_KEYS = ("target", "dose", "costimulation", "source", "lymphodepletion", "infusion_day")
+_ANTIBODY_KEYS = ("n_doses", "start_day")
+_AHSCT_KEYS = ("conditioning",)
+_APPLIES_TO = {
+    **dict.fromkeys(_CAR_T_KEYS, ("car_t",)),
+    **dict.fromkeys(_ANTIBODY_KEYS, ANTIBODIES),
+    **dict.fromkeys(_AHSCT_KEYS, ("ahsct",)),
+}
+_DISEASE_ONLY = {"marrow_blast_pct": "b_all", "tumour_burden_cells": "lbcl"}
+_BINARY_COVARIATES = ("sex", "prior_anti_cd20")
+_COVARIATE_MAXIMUM = {"edss": 10.0, "marrow_blast_pct": 100.0}
+_DOSE = re.compile(r"^\s*([0-9.eE+-]+)\s*(cells/kg|cells|vg/kg|vg)\s*$")
+
+
+@dataclass(frozen=True)
+class PopulationSpec:
+    """Who is simulated: disease, number of patients, inclusion criteria, covariate overrides.
+
+    ``covariates`` holds only the overrides the file gives; every other covariate comes from the
+    typical patient of the disease.
+
+    Examples
+    --------
+    >>> PopulationSpec(disease="rrms", n_patients=10).covariates
+    mappingproxy({})
+    """
+
+    disease: str
+    n_patients: int = 1
+    eligibility: tuple[Criterion, ...] = ()
+    covariates: Mapping[str, float] = field(
+        default_factory=lambda: MappingProxyType({}), hash=False
+    )
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A whole study as read from a scenario file.
+
+    ``digest`` is the SHA-256 of the canonical JSON of the parsed TOML table (sorted keys, no
+    spaces, ASCII escapes), so whitespace, comments and key order do not change it but any
+    value does.
+
+    Examples
+    --------
+    >>> s = parse_scenario(
+    ...     {"scenario": {"name": "demo"}, "population": {"disease": "rrms"},
+    ...      "arm": [{"name": "Untreated", "therapy": "none"}]}, "demo.toml")
+    >>> s.horizon_days, s.arms[0].therapy
+    (730.0, NoTherapy())
+    """
+
+    name: str
+    description: str
+    horizon_days: float
+    seed: int
+    population: PopulationSpec
+    arms: tuple[Arm, ...]
+    solver: SolverSettings
+    source: str
+    digest: str
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and check a scenario file.
+
+    Examples
+    --------
+    >>> load_scenario("scenarios/ms_cd19_vs_ocrelizumab.toml").population.disease
+    'rrms'
+    """
+    source = str(path)
+    file = Path(path)
+    if not file.exists():
+        raise ScenarioError(source, "file", "does not exist")
+    if not file.is_file():
+        raise ScenarioError(source, "file", "is not a file")
+    try:
+        text = file.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError(source, "file", "is not UTF-8 text, which TOML requires") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        line = re.search(r"at line (\d+)", message)
+        where = f"line {line.group(1)}" if line else "file"
+        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
+        raise ScenarioError(source, where, f"is not valid TOML ({reason})") from None
+    return parse_scenario(data, source)
+
+
+def parse_scenario(data: Mapping[str, object], source: str) -> Scenario:
+    """Check a parsed TOML table and build the Scenario it describes.
+
+    ``source`` names the origin in error messages and is stored on the Scenario.
+
+    Examples
+    --------
+    >>> s = parse_scenario(
+    ...     {"scenario": {"name": "demo", "horizon_days": 365},
+    ...      "population": {"disease": "rrms", "n_patients": 20, "eligibility": ["age >= 18"]},
+    ...      "arm": [{"name": "Ocrelizumab", "therapy": "ocrelizumab", "n_doses": 2}]},
+    ...     "demo.toml")
+    >>> s.arms[0].therapy
+    AntiCD20(drug='ocrelizumab', n_courses=2, start_day=0.0)
+    """
+    _check_keys(data, _TOP_KEYS, source, "", "at the top level")
+    scenario = _table(data, "scenario", source, required=True)
+    _check_keys(scenario, _SCENARIO_KEYS, source, "scenario.", "in [scenario]")
+    name = _text(_required(scenario, "name", source, "scenario."), source, "scenario.name")
+    description = _text(scenario.get("description", ""), source, "scenario.description", True)
+    horizon = _number(
+        scenario.get("horizon_days", 730), source, "scenario.horizon_days", "a number of days"
+    )
+    if horizon <= 0:
+        raise ScenarioError(source, "scenario.horizon_days", f"must be above 0, not {horizon:g}")
+    seed = _integer(scenario.get("seed", 1), source, "scenario.seed", minimum=0)
+    population = _population(_table(data, "population", source, required=True), source)
+    solver = _solver(_table(data, "solver", source, required=False), source)
+    arms = _arms(data.get("arm"), source, horizon)
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    return Scenario(
+        name=name,
+        description=description,
+        horizon_days=horizon,
+        seed=seed,
+        population=population,
+        arms=arms,
+        solver=solver,
+        source=source,
+        digest=hashlib.sha256(canonical.encode("ascii")).hexdigest(),
+    )
+
+
+def _population(table: Mapping[str, object], source: str) -> PopulationSpec:
+    _check_keys(table, (*_POPULATION_KEYS, *COVARIATES), source, "population.", "in [population]")
+    disease = _choice(
+        _required(table, "disease", source, "population."), DISEASES, source,
+        "population.disease", "disease",
+    )
+    n_patients = _integer(
+        table.get("n_patients", 1), source, "population.n_patients", minimum=1
+    )
+    eligibility = parse_criteria(table.get("eligibility", []), source, "population.eligibility")
+    covariates: dict[str, float] = {}
+    for key in COVARIATES:
+        if key in table:
+            covariates[key] = _covariate(key, table[key], disease, source)
+    return PopulationSpec(disease, n_patients, eligibility, MappingProxyType(covariates))
+
+
+def _covariate(key: str, value: object, disease: str, source: str) -> float:
+    where = f"population.{key}"
+    unit, _ = COVARIATES[key]
+    number = _number(value, source, where, f"a number{f' in {unit}' if unit else ''}")
+    if key in _DISEASE_ONLY and disease != _DISEASE_ONLY[key]:
+        raise ScenarioError(
+            source, where, f"applies only to {_DISEASE_ONLY[key]} populations, not {disease}"
+        )
+    if key in _BINARY_COVARIATES and number not in (0.0, 1.0):
+        raise ScenarioError(source, where, f"must be 0 or 1, not {number:g}")
+    if number < 0 or number > _COVARIATE_MAXIMUM.get(key, math.inf):
+        upper = _COVARIATE_MAXIMUM.get(key)
+        valid = f"between 0 and {upper:g}" if upper is not None else "0 or more"
+        raise ScenarioError(source, where, f"must be {valid}, not {number:g}")
+    return number
+
+
+def _solver(table: Mapping[str, object], source: str) -> SolverSettings:
+    _check_keys(table, _SOLVER_KEYS, source, "solver.", "in [solver]")
+    default = SolverSettings()
+    backend = _choice(
+        table.get("backend", default.backend), BACKENDS, source, "solver.backend", "backend"
+    )
+    rtol = _number(table.get("rtol", default.rtol), source, "solver.rtol", "a number")
+    if not 0 < rtol < 1:
+        raise ScenarioError(source, "solver.rtol", f"must lie between 0 and 1, not {rtol:g}")
+    atol = _number(table.get("atol", default.atol), source, "solver.atol", "a number")
+    if atol <= 0:
+        raise ScenarioError(source, "solver.atol", f"must be above 0, not {atol:g}")
+    max_steps = _integer(
+        table.get("max_steps", default.max_steps), source, "solver.max_steps", minimum=1
+    )
+    return SolverSettings(backend=backend, rtol=rtol, atol=atol, max_steps=max_steps)
+
+
+def _arms(value: object, source: str, horizon: float) -> tuple[Arm, ...]:
+    if value is None:
+        raise ScenarioError(
+            source, "arm", 'is missing; add at least one [[arm]] table with a "name" and "therapy"'
+        )
+    if not isinstance(value, list) or not all(isinstance(a, Mapping) for a in value):
+        raise ScenarioError(source, "arm", "must be an array of tables, written [[arm]]")
+    if not value:
+        raise ScenarioError(source, "arm", "is empty; add at least one [[arm]] table")
+    arms: list[Arm] = []
+    for position, table in enumerate(value, start=1):
+        arm = _arm(table, source, f"arm[{position}].", horizon)
+        for earlier, other in enumerate(arms, start=1):
+            if other.name == arm.name:
+                raise ScenarioError(
+                    source, f"arm[{position}].name",
+                    f'"{arm.name}" is already the name of arm[{earlier}]; arm names must be unique',
+                )
+        arms.append(arm)
+    return tuple(arms)
+
+
+def _arm(table: Mapping[str, object], source: str, prefix: str, horizon: float) -> Arm:
+    _check_keys(table, (*_ARM_KEYS, *_APPLIES_TO), source, prefix, "in an [[arm]]")
+    name = _text(_required(table, "name", source, prefix), source, f"{prefix}name")
+    therapy = _choice(
+        _required(table, "therapy", source, prefix), THERAPIES, source, f"{prefix}therapy",
+        "therapy",
+    )
+    for key in table:
+        if key in _APPLIES_TO and therapy not in _APPLIES_TO[key]:
+            raise ScenarioError(
+                source, f"{prefix}{key}", f"applies only to {one_of(_APPLIES_TO[key])} arms"
+            )
+    result: Therapy
+    if therapy == "car_t":
+        result = _car_t(table, source, prefix, horizon)
+    elif therapy in ANTIBODIES:
+        result = _antibody(therapy, table, source, prefix, horizon)
+    elif therapy == "ahsct":
+        result = Ahsct(
+            _choice(
+                table.get("conditioning", "cy_atg"), CONDITIONING_PRESETS, source,
+                f"{prefix}conditioning", "conditioning regimen",
+            )
+        )
+    else:
+        result = NoTherapy()
+    return Arm(name=name, therapy=result)
+
+
+def _car_t(table: Mapping[str, object], source: str, prefix: str, horizon: float) -> CarT:
+    target = _choice(table.get("target", "CD19"), TARGETS, source, f"{prefix}target", "target")
+    costimulation = _choice(
+        table.get("costimulation", "4-1BB"), COSTIMULATION, source, f"{prefix}costimulation",
+        "costimulatory domain",
+    )
+    product_source = _choice(
+        table.get("source", "autologous"), CART_SOURCES, source, f"{prefix}source",
+        "CAR-T source",
+    )
+    dose, unit = _dose(_required(table, "dose", source, prefix), product_source, source, prefix)
+    default_regimen = "none" if product_source == "in_vivo" else "flu_cy"
+    return CarT(
+        target=target,
+        dose=dose,
+        dose_unit=unit,
+        costimulation=costimulation,
+        source=product_source,
+        lymphodepletion=_lymphodepletion(
+            table.get("lymphodepletion", default_regimen), source, f"{prefix}lymphodepletion"
+        ),
+        infusion_day=_study_day(
+            table.get("infusion_day", 0), source, f"{prefix}infusion_day", horizon
+        ),
+    )
+
+
+def _antibody(
+    drug: str, table: Mapping[str, object], source: str, prefix: str, horizon: float
+) -> AntiCD20:
+    n_doses = table.get("n_doses")
+    return AntiCD20(
+        drug=drug,
+        n_courses=None if n_doses is None else _integer(
+            n_doses, source, f"{prefix}n_doses", minimum=1
+        ),
+        start_day=_study_day(table.get("start_day", 0), source, f"{prefix}start_day", horizon),
+    )
+
+
+def _dose(value: object, product_source: str, source: str, prefix: str) -> tuple[float, str]:
+    where = f"{prefix}dose"
+    units = VECTOR_DOSE_UNITS if product_source == "in_vivo" else CELL_DOSE_UNITS
+    example = '"1e12 vg/kg" or "1e12 vg"' if product_source == "in_vivo" else (
+        '"1e6 cells/kg" or "1e8 cells"'
+    )
+    if not isinstance(value, str):
+        raise ScenarioError(
+            source, where, f"must be a string such as {example}, not {_describe(value)}"
+        )
+    match = _DOSE.match(value)
+    try:
+        amount = float(match.group(1)) if match else math.nan
+    except ValueError:
+        amount = math.nan
+    if match is None or not math.isfinite(amount):
+        raise ScenarioError(
+            source, where, f'"{value}" is not a dose; write a number and a unit such as {example}'
+        )
+    if amount <= 0:
+        raise ScenarioError(source, where, f'"{value}" must be a dose above 0')
+    unit = match.group(2)
+    if unit not in units:
+        raise ScenarioError(
+            source, where,
+            f'"{value}" is in {unit}, but {product_source} products are dosed in {one_of(units)}',
+        )
+    return amount, unit
+
+
+def _lymphodepletion(value: object, source: str, where: str) -> tuple[DrugDose, ...]:
+    if isinstance(value, str):
+        name = _choice(value, LYMPHODEPLETION_PRESETS, source, where, "lymphodepletion regimen")
+        return lymphodepletion_preset(name)
+    if not isinstance(value, list) or not all(isinstance(t, Mapping) for t in value):
+        raise ScenarioError(
+            source, where,
+            f"must be a regimen name ({one_of(LYMPHODEPLETION_PRESETS)}) or an array of tables "
+            'such as [{drug = "fludarabine", dose = 30, unit = "mg/m2", days = [-5, -4, -3]}]',
+        )
+    doses: list[DrugDose] = []
+    for position, table in enumerate(value, start=1):
+        prefix = f"{where}[{position}]."
+        _check_keys(table, _LYMPHODEPLETION_KEYS, source, prefix, "in a lymphodepletion table")
+        drug = _text(_required(table, "drug", source, prefix), source, f"{prefix}drug")
+        if drug not in LYMPHODEPLETING_DRUGS:
+            kind = "a conditioning drug, not a lymphodepleting one" if drug in DRUGS else (
+                f"not a known drug{did_you_mean(drug, DRUGS)}"
+            )
+            raise ScenarioError(
+                source, f"{prefix}drug",
+                f'"{drug}" is {kind}; use {one_of(LYMPHODEPLETING_DRUGS)}',
+            )
+        amount = _number(_required(table, "dose", source, prefix), source, f"{prefix}dose",
+                         "a number")
+        if amount <= 0:
+            raise ScenarioError(source, f"{prefix}dose", f"must be above 0, not {amount:g}")
+        unit = _choice(
+            _required(table, "unit", source, prefix), DRUG_DOSE_UNITS, source, f"{prefix}unit",
+            "drug dose unit",
+        )
+        days = _required(table, "days", source, prefix)
+        if not isinstance(days, list) or not days:
+            raise ScenarioError(
+                source, f"{prefix}days",
+                "must be a non-empty array of days relative to infusion, such as [-5, -4, -3]",
+            )
+        for index, day in enumerate(days, start=1):
+            number = _number(day, source, f"{prefix}days[{index}]", "a day number")
+            if number > 0:
+                raise ScenarioError(
+                    source, f"{prefix}days[{index}]",
+                    f"is day {number:g} after infusion; lymphodepletion days must be 0 or less",
+                )
+            doses.append(DrugDose(drug=drug, amount=amount, unit=unit, day=number))
+    return tuple(doses)
+
+
+def _study_day(value: object, source: str, where: str, horizon: float) -> float:
+    day = _number(value, source, where, "a study day")
+    if not 0 <= day < horizon:
+        raise ScenarioError(
+            source, where, f"must lie within the horizon (0 <= day < {horizon:g}), not {day:g}"
+        )
+    return day
+
+
+def _check_keys(
+    table: Mapping[str, object], allowed: Iterable[str], source: str, prefix: str, where: str
+) -> None:
+    allowed = tuple(allowed)
+    for key in table:
+        if key not in allowed:
+            raise ScenarioError(
+                source, f"{prefix}{key}",
+                f"is not a known key{did_you_mean(key, allowed)}; valid keys {where} are "
+                f"{one_of(allowed)}",
+            )
+
+
+def _table(
+    data: Mapping[str, object], key: str, source: str, *, required: bool
+) -> Mapping[str, object]:
+    if key not in data:
+        if required:
+            raise ScenarioError(source, key, f"is missing; add a [{key}] table")
+        return {}
+    value = data[key]
+    if not isinstance(value, Mapping):
+        raise ScenarioError(
+            source, key, f"must be a table, written [{key}], not {_describe(value)}"
+        )
+    return value
+
+
+def _required(table: Mapping[str, object], key: str, source: str, prefix: str) -> object:
+    if key not in table:
+        raise ScenarioError(source, f"{prefix}{key}", "is required but missing")
+    return table[key]
+
+
+def _text(value: object, source: str, where: str, empty_ok: bool = False) -> str:
+    if not isinstance(value, str):
+        raise ScenarioError(source, where, f"must be a string, not {_describe(value)}")
+    if not empty_ok and not value.strip():
+        raise ScenarioError(source, where, "must not be empty")
+    return value
+
+
+def _choice(value: object, choices: tuple[str, ...], source: str, where: str, what: str) -> str:
+    if not isinstance(value, str):
+        raise ScenarioError(
+            source, where, f"must be a string, one of {one_of(choices)}, not {_describe(value)}"
+        )
+    if value not in choices:
+        raise ScenarioError(
+            source, where,
+            f'"{value}" is not a known {what}{did_you_mean(value, choices)}; '
+            f"use {one_of(choices)}",
+        )
+    return value
+
+
+def _number(value: object, source: str, where: str, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ScenarioError(source, where, f"must be {what}, not {_describe(value)}")
+    if not math.isfinite(value):
+        raise ScenarioError(source, where, f"must be a finite number, not {value}")
+    return float(value)
+
+
+def _integer(value: object, source: str, where: str, *, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ScenarioError(
+            source, where, f"must be a whole number, {minimum} or more, not {_describe(value)}"
+        )
+    if value < minimum:
+        raise ScenarioError(source, where, f"must be {minimum} or more, not {value}")
+    return value
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, str):
+        return f'the string "{value}"'
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, int | float):
+        return f"the number {value:g}"
+    if isinstance(value, Mapping):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    return f"a {type(value).__name__}"

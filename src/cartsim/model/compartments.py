@@ -1,0 +1,43 @@
+"""Compartments of the body and the trafficking of cells between them.
+
+Five compartments: peripheral blood, lymph nodes, spleen, bone marrow and the CNS (CSF plus the
+meningeal/perivascular niche where B cells and plasma cells sit in MS). Cells move between blood
+and each peripheral tissue in the partition form of Hosseini 2020:
+
+    flux_blood->i = k_exit * V_blood * (K_i * x_blood / V_blood - x_i / V_i)
+
+so that at equilibrium the tissue concentration is K_i times the blood concentration. The CNS
+is reached through the blood-brain barrier instead, with an entry rate that rises with the
+barrier-activation index b:
+
+    flux_blood->cns = k_cns_entry * (1 + g_bbb * b) * x_blood - k_cns_exit * x_cns
+
+This module declares the geometry and the flux; it must not know which cell type it moves.
+"""
+
+from __future__ import annotations
+
+from numba import njit
+
+COMPARTMENTS = ("blood", "lymph_node", "spleen", "bone_marrow", "cns")
+BLOOD, LYMPH_NODE, SPLEEN, BONE_MARROW, CNS = range(5)
+N_COMPARTMENTS = len(COMPARTMENTS)
+
+
+@njit(cache=True)
+def add_trafficking(y, idx, k_exit, kp_ln, kp_sp, kp_bm, volumes, k_cns_in, k_cns_out, dy):
+    """Add the blood<->tissue and blood<->CNS fluxes of one cell type to ``dy``.
+
+    ``idx`` holds the state indices of that cell type in the five compartments; ``volumes``
+    the five compartment volumes; ``k_cns_in`` already includes the BBB factor.
+    """
+    conc_blood = y[idx[BLOOD]] / volumes[BLOOD]
+    partitions = (kp_ln, kp_sp, kp_bm)
+    for j in range(3):
+        c = j + 1
+        flux = k_exit * volumes[BLOOD] * (partitions[j] * conc_blood - y[idx[c]] / volumes[c])
+        dy[idx[BLOOD]] -= flux
+        dy[idx[c]] += flux
+    flux_cns = k_cns_in * y[idx[BLOOD]] - k_cns_out * y[idx[CNS]]
+    dy[idx[BLOOD]] -= flux_cns
+    dy[idx[CNS]] += flux_cns

@@ -1,0 +1,45 @@
+"""Malignant CD19+ B cells, so the same product can be run in B-ALL and LBCL as in MS.
+
+The malignant burden M (B-ALL: marrow blasts that circulate; LBCL: nodal tumour that does not)
+grows logistically towards its untreated size and is killed like B cells of its antigen
+profile:
+
+    dM_c/dt = k_grow * M_c * (1 - M / M_cap) - (w_mal * kcar_c + cd20_mal * kab_c + kill_B) M_c
+              + f_traffic * trafficking
+
+M_cap is the patient's untreated burden (covariate ``marrow_blast_pct`` or
+``tumour_burden_cells``), so an untreated patient stays at steady state; the growth rate is an
+assumption (A19). The burden drives CAR-T expansion and IL-6 through the target density.
+"""
+
+from __future__ import annotations
+
+from numba import njit
+
+from cartsim.model.compartments import add_trafficking
+from cartsim.model.layout import P
+from cartsim.model.states import MALIGNANT
+
+_GROW = P["k_malignant_growth"]
+_CAP = P["malignant_capacity"]
+_W = P["w_target_malignant"]
+_CD20 = P["f_cd20_malignant"]
+_TRAFFIC = P["f_malignant_traffic"]
+_K_EXIT = P["k_exit_activated"]
+_KP = (P["kp_bcell_lymph_node"], P["kp_bcell_spleen"], P["kp_bcell_bone_marrow"])
+_K_CNS_OUT = P["k_cns_exit"]
+
+
+@njit(cache=True)
+def add_malignant(y, p, volumes, k_cns_in, k_car, k_ab, kill_b, dy):
+    """Add malignant growth, killing and (for circulating disease) trafficking to ``dy``."""
+    total = 0.0 * y[MALIGNANT[0]]
+    for c in range(5):
+        total += y[MALIGNANT[c]]
+    one_cell = 1.0 + 0.0 * total
+    crowding = 1.0 - total / (p[_CAP] + one_cell)
+    for c in range(5):
+        kill = p[_W] * k_car[c] + p[_CD20] * k_ab[c] + kill_b
+        dy[MALIGNANT[c]] += (p[_GROW] * crowding - kill) * y[MALIGNANT[c]]
+    add_trafficking(y, MALIGNANT, p[_TRAFFIC] * p[_K_EXIT], p[_KP[0]], p[_KP[1]], p[_KP[2]],
+                    volumes, p[_TRAFFIC] * k_cns_in, p[_TRAFFIC] * p[_K_CNS_OUT], dy)
