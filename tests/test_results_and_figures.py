@@ -51,7 +51,8 @@ def _bcells_cart() -> np.ndarray:
     fall = B_CELLS_0 * np.exp(-1.2 * TIME)
     nadir = B_CELLS_0 * math.exp(-1.2 * 30.0)
     regrowth = math.log(1.0 / nadir) / (109.5 - 30.0)  # crosses 1 cell/µL at day 109.5
-    return np.where(TIME <= 30.0, fall, nadir * np.exp(regrowth * (TIME - 30.0)))
+    rise = np.minimum(nadir * np.exp(regrowth * (TIME - 30.0)), B_CELLS_0)
+    return np.where(TIME <= 30.0, fall, rise)
 
 
 def _arm_curves(arm: str) -> dict[str, tuple[np.ndarray, str, str]]:
@@ -65,45 +66,73 @@ def _arm_curves(arm: str) -> dict[str, tuple[np.ndarray, str, str]]:
         bcell = 5.0 + (B_CELLS_0 - 5.0) * np.exp(-TIME)
         pct_min, pc_min, il6_peak = 40.0, 0.0, 4.0
     else:
-        cart, bcell, pct_min, pc_min, il6_peak = (np.zeros_like(TIME), B_CELLS_0 * flat,
-                                                  100.0, 0.0, 2.0)
+        cart, bcell, pct_min, pc_min, il6_peak = (
+            np.zeros_like(TIME),
+            B_CELLS_0 * flat,
+            100.0,
+            0.0,
+            2.0,
+        )
     pct = 100.0 - (100.0 - pct_min) * np.minimum(TIME / 30.0, 1.0)
     curves: dict[str, tuple[np.ndarray, str, str]] = {
         "cart_blood_per_ul": (cart, "cell/uL", "CAR-T cells in blood"),
         "cart_csf_per_ul": (0.1 * cart, "cell/uL", "CAR-T cells in cerebrospinal fluid"),
         "bcell_blood_per_ul": (bcell, "cell/uL", "CD19+ B cells in blood"),
-        "plasma_cell_pct_baseline_bone_marrow": (100.0 - pc_min * math.e * (1.0 - dip),
-                                                 "percent", "Bone-marrow plasma cells"),
+        "plasma_cell_pct_baseline_bone_marrow": (
+            100.0 - pc_min * math.e * (1.0 - dip),
+            "percent",
+            "Bone-marrow plasma cells",
+        ),
         "plasma_cell_pct_baseline_cns": (100.0 * flat, "percent", "CNS plasma cells"),
-        "il6_pg_per_ml": (2.0 + (il6_peak - 2.0) * np.exp(-(((TIME - 7.0) / 3.0) ** 2)),
-                          "pg/mL", "Serum IL-6"),
-        "crp_mg_per_l": (1.0 + 0.5 * il6_peak * np.exp(-(((TIME - 8.0) / 3.0) ** 2)),
-                         "mg/L", "C-reactive protein"),
+        "il6_pg_per_ml": (
+            2.0 + (il6_peak - 2.0) * np.exp(-(((TIME - 7.0) / 3.0) ** 2)),
+            "pg/mL",
+            "Serum IL-6",
+        ),
+        "crp_mg_per_l": (
+            1.0 + 0.5 * il6_peak * np.exp(-(((TIME - 8.0) / 3.0) ** 2)),
+            "mg/L",
+            "C-reactive protein",
+        ),
         "bbb_index": (flat, "dimensionless", "Blood-brain barrier permeability index"),
         "igg_g_per_l": (10.0 * dip, "g/L", "Serum IgG"),
         "igg_pct_baseline": (100.0 * dip, "percent", "Serum IgG vs baseline"),
         "autoantibody_pct_baseline": (100.0 * dip, "percent", "Autoantibody vs baseline"),
-        "intrathecal_igg_pct_baseline": (100.0 - 0.01 * TIME, "percent",
-                                         "Intrathecal IgG vs baseline"),
+        "intrathecal_igg_pct_baseline": (
+            100.0 - 0.01 * TIME,
+            "percent",
+            "Intrathecal IgG vs baseline",
+        ),
         "relapse_hazard_per_year": (0.5 * flat, "1/year", "Relapse hazard"),
         "lesion_rate_per_year": (1.0 * flat, "1/year", "New lesion rate"),
         "nfl_pg_per_ml": (10.0 * flat, "pg/mL", "Serum neurofilament light"),
-        "expected_relapses": (0.5 * TIME / 365.25, "dimensionless",
-                              "Expected cumulative relapses since day 0"),
-        "anti_cd20_serum_ug_per_ml": (flat * (arm == "ocrelizumab"), "ug/mL",
-                                      "Serum anti-CD20 antibody"),
+        "expected_relapses": (
+            0.5 * TIME / 365.25,
+            "dimensionless",
+            "Expected cumulative relapses since day 0",
+        ),
+        "anti_cd20_serum_ug_per_ml": (
+            flat * (arm == "ocrelizumab"),
+            "ug/mL",
+            "Serum anti-CD20 antibody",
+        ),
         "tcell_blood_per_ul": (1000.0 * flat, "cell/uL", "T cells in blood"),
         "malignant_cells_total": (0.0 * flat, "cell", "Malignant cells"),
     }
     for compartment in COMPARTMENTS:
-        curves[f"cart_total_{compartment}"] = (1e6 * cart, "cell",
-                                              f"CAR-T cells in {compartment}")
-        curves[f"bcell_pct_baseline_{compartment}"] = (pct, "percent",
-                                                       f"B cells in {compartment} vs baseline")
+        curves[f"cart_total_{compartment}"] = (1e6 * cart, "cell", f"CAR-T cells in {compartment}")
+        curves[f"bcell_pct_baseline_{compartment}"] = (
+            pct,
+            "percent",
+            f"B cells in {compartment} vs baseline",
+        )
         for subset in SUBSETS:
             scale = 0.0 if (subset == "pre_b" and compartment == "cns") else 1e7
-            curves[f"bcell_{subset}_{compartment}"] = (scale * pct / 100.0, "cell",
-                                                       f"{subset} B cells in {compartment}")
+            curves[f"bcell_{subset}_{compartment}"] = (
+                scale * pct / 100.0,
+                "cell",
+                f"{subset} B cells in {compartment}",
+            )
     return curves
 
 
@@ -116,8 +145,10 @@ def make_dataset() -> xr.Dataset:
         data_vars[name] = (("arm", "time"), stacked, {"units": units, "long_name": long_name})
     return xr.Dataset(
         data_vars,
-        coords={"arm": list(ARMS), "time": ("time", TIME, {"units": "day",
-                                                          "long_name": "Days after infusion"})},
+        coords={
+            "arm": list(ARMS),
+            "time": ("time", TIME, {"units": "day", "long_name": "Days after infusion"}),
+        },
         attrs=PROVENANCE.as_attrs(),
     )
 
@@ -206,7 +237,8 @@ def test_summary_cart_peak(summary: pd.DataFrame) -> None:
 def test_summary_b_cell_reappearance(summary: pd.DataFrame) -> None:
     assert summary.loc["cd19_cart", "b_cell_reappearance_day"] == 110.0
     assert summary.loc["cd19_cart", "b_cell_nadir_blood_per_ul"] == pytest.approx(
-        B_CELLS_0 * math.exp(-36.0))
+        B_CELLS_0 * math.exp(-36.0)
+    )
     assert math.isnan(summary.loc["ocrelizumab", "b_cell_reappearance_day"])  # never below 1
     assert math.isnan(summary.loc["untreated", "b_cell_reappearance_day"])
 
@@ -222,7 +254,8 @@ def test_summary_depletion_and_biomarkers(summary: pd.DataFrame) -> None:
     for compartment in ("lymph_node", "cns", "bone_marrow"):
         assert cart[f"b_cell_depletion_pct_{compartment}"] == pytest.approx(99.5)
         assert summary.loc["ocrelizumab", f"b_cell_depletion_pct_{compartment}"] == (
-            pytest.approx(60.0))
+            pytest.approx(60.0)
+        )
         assert summary.loc["untreated", f"b_cell_depletion_pct_{compartment}"] == 0.0
     assert cart["plasma_cell_depletion_pct_bone_marrow"] == pytest.approx(20.0)
     assert cart["il6_peak_pg_per_ml"] == pytest.approx(80.0)

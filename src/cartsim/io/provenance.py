@@ -127,8 +127,15 @@ class Provenance:
         >>> Provenance.from_attrs(p.as_attrs()) == p
         True
         """
-        keys = ("cartsim_version", "parameter_digest", "scenario_name", "scenario_digest",
-                "seed", "solver", "created_utc")
+        keys = (
+            "cartsim_version",
+            "parameter_digest",
+            "scenario_name",
+            "scenario_digest",
+            "seed",
+            "solver",
+            "created_utc",
+        )
         missing = [key for key in keys if key not in attrs]
         if missing:
             raise CartsimError(

@@ -36,17 +36,17 @@ _EC50 = P["ec50_anti_cd20"]
 _HILL = P["hill_anti_cd20"]
 _KP = (P["kp_antibody_lymph_node"], P["kp_antibody_spleen"], P["kp_antibody_bone_marrow"],
        P["kp_antibody_cns"])
-_F_TISSUE = P["f_kill_tissue"]
+_F_TISSUE = P["f_kill_tissue_antibody"]
 _F_CNS = P["f_kill_cns"]
 
 
-@njit(cache=True)
+@njit
 def serum_concentration(y, p):
     """Antibody concentration in the central volume (mg/L)."""
     return y[AB_CENTRAL] / p[_VC]
 
 
-@njit(cache=True)
+@njit
 def antibody_kill_rates(y, p, out):
     """Write the per-cell kill rate of a CD20+ cell in each compartment (1/day) into ``out``."""
     conc = serum_concentration(y, p)
@@ -58,7 +58,7 @@ def antibody_kill_rates(y, p, out):
         out[c] = efficiency[c] * p[_KMAX] * xh / (1.0 + xh)
 
 
-@njit(cache=True)
+@njit
 def add_anti_cd20(y, p, dy):
     """Add antibody absorption, distribution and elimination to ``dy``."""
     conc = serum_concentration(y, p)

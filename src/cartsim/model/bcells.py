@@ -6,7 +6,8 @@ decide which subsets a CAR-T product or an anti-CD20 antibody can kill. Killing 
 compartment c happens at w_s * kcar_c + cd20_s * kab_c + kill_B (kill_B, the drug kill, spares
 plasma cells).
 
-    pre-B (bone marrow):  d/dt = prod * P * share_r * (1 + g * deficit) - (k_mat + d_pre + kill) pre
+    pre-B (bone marrow):  d/dt = prod * P * share_r * (1 + g * deficit) / (1 + C / C50)
+                                 - (k_mat + d_pre + kill) pre
     transitional:         d/dt = k_mat pre - (k_tr + d_tr + kill) tr + trafficking
     naive:                d/dt = k_tr tr - (d_nv + k_act + kill) nv + trafficking
     memory:               d/dt = seed_r + renew_r - (d_mem + k_pb + kill) mem + trafficking
@@ -15,7 +16,8 @@ plasma cells).
 
 - Production: prod is set per patient so that the untreated steady state has the patient's
   blood B-cell count; P is the progenitor index (``conditioning``); the deficit-driven boost
-  g * max(0, 1 - B_periph / B_periph_ref) is Hosseini 2020's repletion feedback.
+  g * max(0, 1 - B_periph / B_periph_ref) is Hosseini 2020's repletion feedback; many CAR-T
+  cells C (whole body) suppress progenitor output, 1 / (1 + C / C50) (Leon-Triana 2020).
 - Immune reset (A15-A18): new naive cells carry the healthy autoreactive share f_auto_naive.
   Activated autoreactive naive cells seed the self-sustaining autoreactive memory pool only at
   (1 - f_reset) of the activation rate (the rest join the non-autoreactive memory pool), while
@@ -51,6 +53,7 @@ PLASMA_CELL_NICHE = (0.0, 0.0, 1.0, 1.0, 1.0)
 
 _PROD = P["prod_preb"]
 _BOOST = P["f_repletion_boost"]
+_C50 = P["n_cart_progenitor_suppression"]
 _B_REF = P["bcell_periph_ref"]
 _K_MAT = P["k_preb_maturation"]
 _D_PRE = P["k_death_preb"]
@@ -76,7 +79,7 @@ _KP = (P["kp_bcell_lymph_node"], P["kp_bcell_spleen"], P["kp_bcell_bone_marrow"]
 _K_CNS_OUT = P["k_cns_exit"]
 
 
-@njit(cache=True)
+@njit
 def peripheral_bcells(y):
     """Transitional + naive + memory B cells in blood, lymph nodes and spleen (cells)."""
     total = 0.0 * y[BCELL[NAIVE, NONAUTO, BLOOD]]
@@ -87,14 +90,16 @@ def peripheral_bcells(y):
     return total
 
 
-@njit(cache=True)
-def add_bcells(y, p, volumes, k_cns_in, k_car, k_ab, kill_b, dy):
+@njit
+def add_bcells(y, p, volumes, k_cns_in, k_car, k_ab, kill_b, cart_total, dy):
     """Add B-lineage production, maturation, death, killing and trafficking to ``dy``.
 
-    ``k_car[c]`` and ``k_ab[c]`` are per-cell kill rates for a fully antigen-positive cell.
+    ``k_car[c]`` and ``k_ab[c]`` are per-cell kill rates for a fully antigen-positive cell;
+    ``cart_total`` is the whole-body CAR-T count.
     """
     deficit = max(0.0, 1.0 - peripheral_bcells(y) / p[_B_REF])
-    production = p[_PROD] * y[PROGENITOR] * (1.0 + p[_BOOST] * deficit)
+    suppression = 1.0 + cart_total / p[_C50]
+    production = p[_PROD] * y[PROGENITOR] * (1.0 + p[_BOOST] * deficit) / suppression
     mem_auto = 0.0 * y[BCELL[MEMORY, AUTO, BLOOD]]
     mem_all = 0.0 * y[BCELL[MEMORY, AUTO, BLOOD]]
     for c in range(5):

@@ -52,14 +52,14 @@ _S_MEM = P["f_costim_mem_death"]
 _S_EXH = P["f_costim_exhaustion"]
 _REJ = P["k_rejection"]
 _K_VEC = P["k_vector_clearance"]
-_F_TR = P["f_transduction"]
+_F_TR = P["yield_transduction"]
 _EC50_TR = P["ec50_transduction_tcell"]
 _K_EXIT = P["k_exit_activated"]
 _KP = (P["kp_tcell_lymph_node"], P["kp_tcell_spleen"], P["kp_tcell_bone_marrow"])
 _K_CNS_OUT = P["k_cns_exit"]
 
 
-@njit(cache=True)
+@njit
 def homeostatic_rate(p, total_t):
     """Per-capita homeostatic CAR-T expansion h (1/day) at whole-body T-cell count total_t."""
     gap = total_t - p[_K_N]
@@ -67,7 +67,7 @@ def homeostatic_rate(p, total_t):
     return r_c * max(0.0, np.log(p[_K_C] / total_t))
 
 
-@njit(cache=True)
+@njit
 def add_cart(y, p, volumes, k_cns_in, target_density, total_t, normal_t, kill_t, dy):
     """Add CAR-T expansion, differentiation, death, transduction and trafficking to ``dy``."""
     h = homeostatic_rate(p, total_t)

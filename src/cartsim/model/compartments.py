@@ -24,7 +24,7 @@ BLOOD, LYMPH_NODE, SPLEEN, BONE_MARROW, CNS = range(5)
 N_COMPARTMENTS = len(COMPARTMENTS)
 
 
-@njit(cache=True)
+@njit
 def add_trafficking(y, idx, k_exit, kp_ln, kp_sp, kp_bm, volumes, k_cns_in, k_cns_out, dy):
     """Add the blood<->tissue and blood<->CNS fluxes of one cell type to ``dy``.
 

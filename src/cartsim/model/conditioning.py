@@ -45,7 +45,7 @@ _KILL_P_CY = P["k_kill_progenitor_cyclophosphamide"]
 _RENEW = P["k_progenitor_renewal"]
 
 
-@njit(cache=True)
+@njit
 def drug_kill_rates(y, p):
     """Return (kill_T, kill_B, kill_progenitor) in 1/day from the current drug amounts."""
     kill_t = 0.0 * p[_KILL[0]]
@@ -63,7 +63,7 @@ def drug_kill_rates(y, p):
     return kill_t, kill_b, kill_prog
 
 
-@njit(cache=True)
+@njit
 def add_conditioning(y, p, kill_prog, dy):
     """Add drug elimination and progenitor renewal/ablation to ``dy``."""
     for d in range(4):

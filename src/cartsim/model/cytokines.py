@@ -38,7 +38,7 @@ _EC50_CAR = P["ec50_bbb_cart"]
 _K_REC = P["k_bbb_recovery"]
 
 
-@njit(cache=True)
+@njit
 def add_cytokines(y, p, volumes, engagement, dy):
     """Add IL-6, CRP and BBB-index dynamics; ``engagement[c]`` = a_c / (EC50_act + a_c)."""
     engaged = 0.0 * y[CART_EFF[0]]

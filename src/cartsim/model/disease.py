@@ -41,7 +41,7 @@ _NFL_D = P["nfl_serum_disease"]
 _T_NFL = P["t_half_nfl"]
 
 
-@njit(cache=True)
+@njit
 def bcell_activity(y, p):
     """Relative B-cell-driven disease activity A_B (1 in the untreated steady state)."""
     periph = 0.0 * y[BCELL[MEMORY, AUTO, 0]]
@@ -52,13 +52,13 @@ def bcell_activity(y, p):
     return (1.0 - p[_F_CNS]) * periph / p[_NORM] + p[_F_CNS] * cns / p[_NORM_CNS]
 
 
-@njit(cache=True)
+@njit
 def relative_activity(y, p, normal_t, f_bcell):
     """Activity relative to untreated, with B-cell-driven fraction ``f_bcell``."""
     return f_bcell * bcell_activity(y, p) + (1.0 - f_bcell) * normal_t / p[_K_N]
 
 
-@njit(cache=True)
+@njit
 def add_disease(y, p, normal_t, dy):
     """Add the expected relapses, expected lesions and serum NfL dynamics to ``dy``."""
     lesion_rel = relative_activity(y, p, normal_t, p[_F_LES])

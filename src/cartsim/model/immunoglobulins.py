@@ -28,14 +28,14 @@ _NORM_AUTO = P["norm_auto_source"]
 _NORM_CNS = P["norm_cns_source"]
 
 
-@njit(cache=True)
+@njit
 def secreting_cells(y, p, reactivity, compartment):
     """Plasma cells plus f_pbl times plasmablasts of one reactivity in one compartment."""
     return (y[BCELL[PLASMA_CELL, reactivity, compartment]]
             + p[_F_PBL] * y[BCELL[PLASMABLAST, reactivity, compartment]])
 
 
-@njit(cache=True)
+@njit
 def add_immunoglobulins(y, p, dy):
     """Add relative serum IgG, autoantibody and intrathecal IgG dynamics to ``dy``."""
     auto = 0.0 * y[BCELL[PLASMA_CELL, AUTO, 0]]

@@ -37,7 +37,8 @@ CATALOG_PARAMETERS: tuple[tuple[str, str], ...] = (
     ("ec50_antigen_switch", "cell/L"),
     ("k_kill_cart", "1/day"),
     ("ec50_kill_cart", "cell/L"),
-    ("f_kill_tissue", ""),
+    ("f_kill_tissue_cart", ""),
+    ("f_kill_tissue_antibody", ""),
     ("f_kill_cns", ""),
     ("k_eff_to_mem", "1/day"),
     ("k_death_cart_eff", "1/day"),
@@ -50,7 +51,7 @@ CATALOG_PARAMETERS: tuple[tuple[str, str], ...] = (
     ("k_homeostatic_cart_lymphopenic", "1/day"),
     ("n_capacity_cart", "cell"),
     ("k_vector_clearance", "1/day"),
-    ("f_transduction", "cell/vg"),
+    ("yield_transduction", "cell/vg"),
     ("ec50_transduction_tcell", "cell"),
     # normal T cells
     ("k_homeostatic_tcell", "1/day"),
@@ -78,6 +79,7 @@ CATALOG_PARAMETERS: tuple[tuple[str, str], ...] = (
     ("k_progenitor_renewal", "1/day"),
     # B lineage kinetics
     ("f_repletion_boost", ""),
+    ("n_cart_progenitor_suppression", "cell"),
     ("k_preb_maturation", "1/day"),
     ("k_death_preb", "1/day"),
     ("k_transitional_maturation", "1/day"),
@@ -109,6 +111,7 @@ CATALOG_PARAMETERS: tuple[tuple[str, str], ...] = (
     ("k_bbb_recovery", "1/day"),
     # immunoglobulins
     ("t_half_igg", "day"),
+    ("igg_serum_0", "g/L"),
     ("f_plasmablast_secretion", ""),
     ("k_csf_turnover", "1/day"),
     # anti-CD20 antibody effect and tissue exposure

@@ -30,7 +30,7 @@ _KP = (P["kp_bcell_lymph_node"], P["kp_bcell_spleen"], P["kp_bcell_bone_marrow"]
 _K_CNS_OUT = P["k_cns_exit"]
 
 
-@njit(cache=True)
+@njit
 def add_malignant(y, p, volumes, k_cns_in, k_car, k_ab, kill_b, dy):
     """Add malignant growth, killing and (for circulating disease) trafficking to ``dy``."""
     total = 0.0 * y[MALIGNANT[0]]

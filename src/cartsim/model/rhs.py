@@ -2,7 +2,14 @@
 
 ``rhs`` computes what several submodels share (compartment volumes, CAR target densities,
 engagement, per-cell kill rates of CAR-T, antibody and drugs, whole-body T-cell totals, the
-BBB-dependent CNS entry rate) and lets each submodel add its terms. It has no time argument
+BBB-dependent CNS entry rate) and lets each submodel add its terms. CAR-T killing is
+ratio-dependent: a target cell of antigen weight w in compartment c dies at
+
+    w * f_c * k_kill * e_c / (EC50_kill + e_c + a_c)
+
+(e_c effector and a_c antigen-weighted target densities), so that each effector kills at most
+k_kill targets a day while targets abound and each target dies at most at k_kill when effectors
+abound; CAR-T must first expand before a large target pool falls. It has no time argument
 and no branches on time: doses arrive as events between integration segments (``therapies``).
 It is written in plain scalar arithmetic so that numba compiles it and, with numba disabled,
 pint quantities can flow through it for the dimensional check in the tests.
@@ -33,14 +40,14 @@ _W_MAL = P["w_target_malignant"]
 _EC50_ACT = P["ec50_cart_activation"]
 _K_KILL = P["k_kill_cart"]
 _EC50_KILL = P["ec50_kill_cart"]
-_F_TISSUE = P["f_kill_tissue"]
+_F_TISSUE = P["f_kill_tissue_cart"]
 _F_CNS = P["f_kill_cns"]
 _K_CNS_IN = P["k_cns_entry"]
 _G_BBB = P["f_bbb_entry_gain"]
 _N_SUBSETS = len(SUBSETS)
 
 
-@njit(cache=True)
+@njit
 def target_density(y, p, c, volume):
     """Antigen-weighted CAR target cells per litre in compartment ``c``."""
     total = p[_W_MAL] * y[MALIGNANT[c]]
@@ -49,7 +56,7 @@ def target_density(y, p, c, volume):
     return total / volume
 
 
-@njit(cache=True)
+@njit
 def rhs(y, p, dy):
     """Write dy/dt at state ``y`` with parameter vector ``p`` into ``dy`` (zeroed here)."""
     for i in range(y.shape[0]):
@@ -66,7 +73,7 @@ def rhs(y, p, dy):
         density[c] = target_density(y, p, c, volumes[c])
         engagement[c] = density[c] / (p[_EC50_ACT] + density[c])
         e = y[CART_EFF[c]] / volumes[c]
-        k_car[c] = efficiency[c] * p[_K_KILL] * e / (p[_EC50_KILL] + e)
+        k_car[c] = efficiency[c] * p[_K_KILL] * e / (p[_EC50_KILL] + e + density[c])
         cart_total += y[CART_EFF[c]] + y[CART_MEM[c]] + y[CART_EXH[c]]
         normal_t += y[TCELL[c]]
     one_cell = 1.0 + 0.0 * normal_t
@@ -78,7 +85,7 @@ def rhs(y, p, dy):
     add_conditioning(y, p, kill_prog, dy)
     add_tcells(y, p, volumes, k_cns_in, total_t, kill_t, dy)
     add_cart(y, p, volumes, k_cns_in, density, total_t, normal_t, kill_t, dy)
-    add_bcells(y, p, volumes, k_cns_in, k_car, k_ab, kill_b, dy)
+    add_bcells(y, p, volumes, k_cns_in, k_car, k_ab, kill_b, cart_total, dy)
     add_malignant(y, p, volumes, k_cns_in, k_car, k_ab, kill_b, dy)
     add_cytokines(y, p, volumes, engagement, dy)
     add_immunoglobulins(y, p, dy)

@@ -26,7 +26,7 @@ _KP = (P["kp_tcell_lymph_node"], P["kp_tcell_spleen"], P["kp_tcell_bone_marrow"]
 _K_CNS_OUT = P["k_cns_exit"]
 
 
-@njit(cache=True)
+@njit
 def add_tcells(y, p, volumes, k_cns_in, total_t, kill_t, dy):
     """Add normal T-cell homeostasis, drug kill and trafficking to ``dy``.
 

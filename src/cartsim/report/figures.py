@@ -19,6 +19,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import LogFormatter
 
 COMPARTMENTS = ("blood", "lymph_node", "spleen", "bone_marrow", "cns")
 SUBSETS = ("pre_b", "transitional", "naive", "memory", "plasmablast", "plasma_cell")
@@ -45,6 +46,12 @@ DPI = 150
 # beyond what tissue biopsies or flow cytometry can resolve, and it keeps a complete
 # depletion (exact zero) visible as a flat line at the floor instead of a gap.
 PCT_BASELINE_FLOOR = 0.01
+
+# Lowest value shown on log axes of cell concentrations (cells/µL) and cell numbers (cells):
+# 1e-3 cells/µL is about five cells in the whole blood volume and one cell is one cell;
+# decaying curves run off the axis below these instead of stretching it over 30 decades.
+LOWEST_SHOWN_PER_UL = 1e-3
+LOWEST_SHOWN_CELLS = 1.0
 
 # Window of the acute IL-6 / CRP panels: CAR-T expansion, CRS and ICANS fall within the
 # first weeks after infusion, and a two-year axis would compress them into a spike.
@@ -77,6 +84,24 @@ def arm_colours(arms: Iterable[str]) -> dict[str, tuple[float, float, float, flo
     return {str(arm): palette(i % palette.N) for i, arm in enumerate(arms)}
 
 
+def _readable(value: float) -> str:
+    """Plain numbers from 0.001 up to 100 000, powers of ten outside (tick labels)."""
+    if 1e-3 <= value < 1e5:
+        return f"{value:g}"
+    exponent = int(np.floor(np.log10(value)))
+    mantissa = value / 10.0**exponent
+    if np.isclose(mantissa, 1.0):
+        return f"$10^{{{exponent}}}$"
+    return f"${mantissa:.0f}\\times10^{{{exponent}}}$"
+
+
+class _LogLabels(LogFormatter):
+    """Matplotlib's choice of which log ticks to label, written as plain readable numbers."""
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return _readable(x) if super().__call__(x, pos) else ""
+
+
 class _Painter:
     """Draws the arms of one Dataset onto axes with shared colours and display rules."""
 
@@ -87,15 +112,22 @@ class _Painter:
         self.colours = arm_colours(self.arms)
 
     def figure(
-        self, nrows: int, ncols: int, size: tuple[float, float], title: str
+        self,
+        nrows: int,
+        ncols: int,
+        size: tuple[float, float],
+        title: str,
+        *,
+        sharex: bool = True,
     ) -> tuple[Figure, np.ndarray]:
-        """A new Agg figure with a grid of axes sharing the time axis."""
+        """A new Agg figure with a grid of axes, by default sharing the time axis."""
         fig = Figure(figsize=size, layout="constrained")
         FigureCanvasAgg(fig)
-        axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True)
+        axes = fig.subplots(nrows, ncols, squeeze=False, sharex=sharex)
         fig.suptitle(title, fontsize=13, fontweight="bold")
-        for ax in axes[-1]:
+        for ax in axes[-1] if sharex else axes.flat:
             ax.set_xlabel(X_LABEL)
+        fig.align_ylabels(axes[:, 0])
         return fig, axes
 
     def lines(
@@ -106,18 +138,27 @@ class _Painter:
         *,
         log: bool = False,
         floor: float | None = None,
+        lowest: float | None = None,
         window: float | None = None,
         reference: float | None = None,
     ) -> None:
-        """Plot ``variable`` for every arm; on log axes non-positive values are masked."""
+        """Plot ``variable`` for every arm.
+
+        On log axes non-positive values are masked; ``floor`` clips values up to it (drawn
+        as a flat line), ``lowest`` only cuts the axis there when the data go further down.
+        """
         plotted_positive = False
+        smallest = np.inf
         for arm in self.arms:
             values = self.ds[variable].sel(arm=arm).to_numpy().astype(float)
             if floor is not None:
                 values = np.maximum(values, floor)
             if log:
                 values = np.where(values > 0, values, np.nan)
-                plotted_positive |= bool(np.any(np.isfinite(values)))
+                finite = values[np.isfinite(values)]
+                if finite.size:
+                    plotted_positive = True
+                    smallest = min(smallest, float(finite.min()))
             ax.plot(self.time, values, color=self.colours[arm], label=arm)
         ax.set_title(title)
         ax.set_xlim(self.time[0], min(self.time[-1], window or self.time[-1]))
@@ -125,65 +166,93 @@ class _Painter:
             ax.axhline(reference, color="0.45", linestyle=":", linewidth=1.0)
         if log:
             ax.set_yscale("log")
+            ax.yaxis.set_major_formatter(_LogLabels())
+            ax.yaxis.set_minor_formatter(_LogLabels(labelOnlyBase=False))
             if floor is not None:
                 ax.set_ylim(bottom=floor * 0.7)
+            elif lowest is not None and smallest < lowest:
+                ax.set_ylim(bottom=lowest)
             if not plotted_positive:
                 ax.set_ylim(1e-2, 1e2)
-                ax.text(0.5, 0.5, "zero in every arm", transform=ax.transAxes,
-                        ha="center", va="center", color="0.4")
+                ax.text(
+                    0.5,
+                    0.5,
+                    "zero in every arm",
+                    transform=ax.transAxes,
+                    ha="center",
+                    va="center",
+                    color="0.4",
+                )
         else:
             ax.set_ylim(bottom=0)
 
     def save(self, fig: Figure, path: Path) -> Path:
         """Add the arm legend below the panels and write the PNG."""
         handles = [Line2D([], [], color=self.colours[arm], label=arm) for arm in self.arms]
-        fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 5),
-                   frameon=False)
+        fig.legend(
+            handles=handles, loc="outside lower center", ncols=min(len(handles), 5), frameon=False
+        )
         fig.savefig(path, dpi=DPI)
         return path
 
 
 def _cart(p: _Painter) -> Figure:
     fig, axes = p.figure(1, 2, (11, 4.3), "CAR-T cells")
-    p.lines(axes[0, 0], "cart_blood_per_ul", "Blood (cells/µL)", log=True)
-    p.lines(axes[0, 1], "cart_csf_per_ul", "Cerebrospinal fluid (cells/µL)", log=True)
+    p.lines(
+        axes[0, 0], "cart_blood_per_ul", "Blood (cells/µL)", log=True, lowest=LOWEST_SHOWN_PER_UL
+    )
+    p.lines(
+        axes[0, 1],
+        "cart_csf_per_ul",
+        "Cerebrospinal fluid (cells/µL)",
+        log=True,
+        lowest=LOWEST_SHOWN_PER_UL,
+    )
     return fig
 
 
 def _bcells_compartments(p: _Painter) -> Figure:
     fig, axes = p.figure(1, len(COMPARTMENTS), (18, 4.3), "B cells by compartment")
     for ax, compartment in zip(axes[0], COMPARTMENTS, strict=True):
-        p.lines(ax, f"bcell_pct_baseline_{compartment}",
-                f"{COMPARTMENT_LABELS[compartment]} (% of baseline)",
-                log=True, floor=PCT_BASELINE_FLOOR, reference=100.0)
+        p.lines(
+            ax,
+            f"bcell_pct_baseline_{compartment}",
+            f"{COMPARTMENT_LABELS[compartment]} (% of baseline)",
+            log=True,
+            floor=PCT_BASELINE_FLOOR,
+            reference=100.0,
+        )
     return fig
 
 
 def _bcells_subsets(p: _Painter) -> Figure:
-    fig, axes = p.figure(len(SUBSETS), len(COMPARTMENTS), (18, 16),
-                         "B-lineage subsets by compartment (cells)")
+    fig, axes = p.figure(
+        len(SUBSETS), len(COMPARTMENTS), (18, 16), "B-lineage subsets by compartment (cells)"
+    )
     for row, subset in enumerate(SUBSETS):
         for col, compartment in enumerate(COMPARTMENTS):
             ax = axes[row, col]
             title = COMPARTMENT_LABELS[compartment] if row == 0 else ""
-            p.lines(ax, f"bcell_{subset}_{compartment}", title, log=True)
+            p.lines(ax, f"bcell_{subset}_{compartment}", title, log=True, lowest=LOWEST_SHOWN_CELLS)
         axes[row, 0].set_ylabel(f"{SUBSET_LABELS[subset]} (cells)", fontweight="bold")
     return fig
 
 
 def _plasma_cells(p: _Painter) -> Figure:
     fig, axes = p.figure(1, 2, (11, 4.3), "Plasma cells")
-    p.lines(axes[0, 0], "plasma_cell_pct_baseline_bone_marrow", "Bone marrow (% of baseline)",
-            reference=100.0)
+    p.lines(
+        axes[0, 0],
+        "plasma_cell_pct_baseline_bone_marrow",
+        "Bone marrow (% of baseline)",
+        reference=100.0,
+    )
     p.lines(axes[0, 1], "plasma_cell_pct_baseline_cns", "CNS (% of baseline)", reference=100.0)
     return fig
 
 
 def _il6(p: _Painter) -> Figure:
-    fig, axes = p.figure(1, 2, (11, 4.3),
-                         f"Inflammation, first {ACUTE_WINDOW_DAYS:.0f} days")
-    p.lines(axes[0, 0], "il6_pg_per_ml", "Serum IL-6 (pg/mL)", log=True,
-            window=ACUTE_WINDOW_DAYS)
+    fig, axes = p.figure(1, 2, (11, 4.3), f"Inflammation, first {ACUTE_WINDOW_DAYS:.0f} days")
+    p.lines(axes[0, 0], "il6_pg_per_ml", "Serum IL-6 (pg/mL)", log=True, window=ACUTE_WINDOW_DAYS)
     p.lines(axes[0, 1], "crp_mg_per_l", "C-reactive protein (mg/L)", window=ACUTE_WINDOW_DAYS)
     return fig
 
@@ -191,10 +260,15 @@ def _il6(p: _Painter) -> Figure:
 def _immunoglobulins(p: _Painter) -> Figure:
     fig, axes = p.figure(1, 3, (15, 4.3), "Immunoglobulins")
     p.lines(axes[0, 0], "igg_pct_baseline", "Serum IgG (% of baseline)", reference=100.0)
-    p.lines(axes[0, 1], "autoantibody_pct_baseline", "Autoantibody (% of baseline)",
-            reference=100.0)
-    p.lines(axes[0, 2], "intrathecal_igg_pct_baseline", "Intrathecal IgG (% of baseline)",
-            reference=100.0)
+    p.lines(
+        axes[0, 1], "autoantibody_pct_baseline", "Autoantibody (% of baseline)", reference=100.0
+    )
+    p.lines(
+        axes[0, 2],
+        "intrathecal_igg_pct_baseline",
+        "Intrathecal IgG (% of baseline)",
+        reference=100.0,
+    )
     return fig
 
 
@@ -207,17 +281,42 @@ def _disease(p: _Painter) -> Figure:
 
 
 def _overview(p: _Painter) -> Figure:
-    fig, axes = p.figure(2, 3, (15, 8.2), "Simulation overview")
-    for ax in axes[0]:
-        ax.xaxis.set_tick_params(labelbottom=True)
-        ax.set_xlabel(X_LABEL)
-    p.lines(axes[0, 0], "cart_blood_per_ul", "CAR-T cells in blood (cells/µL)", log=True)
-    p.lines(axes[0, 1], "bcell_blood_per_ul", "B cells in blood (cells/µL)", log=True)
-    p.lines(axes[0, 2], "bcell_pct_baseline_lymph_node", "B cells in lymph node (% of baseline)",
-            log=True, floor=PCT_BASELINE_FLOOR, reference=100.0)
-    p.lines(axes[1, 0], "plasma_cell_pct_baseline_bone_marrow",
-            "Plasma cells in bone marrow (% of baseline)", reference=100.0)
-    p.lines(axes[1, 1], "il6_pg_per_ml", "Serum IL-6 (pg/mL)", log=True)
+    fig, axes = p.figure(2, 3, (15, 8.2), "Simulation overview", sharex=False)
+    p.lines(
+        axes[0, 0],
+        "cart_blood_per_ul",
+        "CAR-T cells in blood (cells/µL)",
+        log=True,
+        lowest=LOWEST_SHOWN_PER_UL,
+    )
+    p.lines(
+        axes[0, 1],
+        "bcell_blood_per_ul",
+        "B cells in blood (cells/µL)",
+        log=True,
+        lowest=LOWEST_SHOWN_PER_UL,
+    )
+    p.lines(
+        axes[0, 2],
+        "bcell_pct_baseline_lymph_node",
+        "B cells in lymph node (% of baseline)",
+        log=True,
+        floor=PCT_BASELINE_FLOOR,
+        reference=100.0,
+    )
+    p.lines(
+        axes[1, 0],
+        "plasma_cell_pct_baseline_bone_marrow",
+        "Plasma cells in bone marrow (% of baseline)",
+        reference=100.0,
+    )
+    p.lines(
+        axes[1, 1],
+        "il6_pg_per_ml",
+        f"Serum IL-6, first {ACUTE_WINDOW_DAYS:.0f} days (pg/mL)",
+        log=True,
+        window=ACUTE_WINDOW_DAYS,
+    )
     p.lines(axes[1, 2], "relapse_hazard_per_year", "Relapse hazard (per year)")
     return fig
 

@@ -52,8 +52,9 @@ COLUMNS: tuple[SummaryColumn, ...] = (
     ),
     SummaryColumn("il6_peak_pg_per_ml", "IL-6 peak", "pg/mL", 1),
     SummaryColumn("igg_nadir_pct_of_baseline", "Serum IgG nadir", "% of baseline", 1),
-    SummaryColumn("intrathecal_igg_change_pct", "Intrathecal IgG change at end", "%", 1,
-                  signed=True),
+    SummaryColumn(
+        "intrathecal_igg_change_pct", "Intrathecal IgG change at end", "%", 1, signed=True
+    ),
     SummaryColumn("annualized_relapse_rate", "Annualised relapse rate", "1/year", 2),
     SummaryColumn("b_cell_reappearance_day", "B-cell reappearance in blood", "day", 0),
 )
@@ -82,26 +83,32 @@ def _arm_row(arm: xr.Dataset) -> dict[str, float]:
     """Summary values of one arm (a Dataset with the ``time`` dimension only)."""
     time = arm["time"].to_numpy()
     horizon_years = (time[-1] - time[0]) / DAYS_PER_YEAR
-    cart = arm["cart_blood_per_ul"].to_numpy()
-    bcell = arm["bcell_blood_per_ul"].to_numpy()
-    row = {
-        "cart_peak_blood_per_ul": float(arm["cart_blood_per_ul"].max()),
-        "cart_peak_day": _peak_day(time, cart),
-        "b_cell_nadir_blood_per_ul": float(arm["bcell_blood_per_ul"].min()),
+
+    def lowest(name: str) -> float:
+        return float(arm[name].min())
+
+    def highest(name: str) -> float:
+        return float(arm[name].max())
+
+    def last(name: str) -> float:
+        return float(arm[name][-1])
+
+    return {
+        "cart_peak_blood_per_ul": highest("cart_blood_per_ul"),
+        "cart_peak_day": _peak_day(time, arm["cart_blood_per_ul"].to_numpy()),
+        "b_cell_nadir_blood_per_ul": lowest("bcell_blood_per_ul"),
+        "b_cell_depletion_pct_lymph_node": 100.0 - lowest("bcell_pct_baseline_lymph_node"),
+        "b_cell_depletion_pct_cns": 100.0 - lowest("bcell_pct_baseline_cns"),
+        "b_cell_depletion_pct_bone_marrow": 100.0 - lowest("bcell_pct_baseline_bone_marrow"),
+        "plasma_cell_depletion_pct_bone_marrow": (
+            100.0 - lowest("plasma_cell_pct_baseline_bone_marrow")
+        ),
+        "il6_peak_pg_per_ml": highest("il6_pg_per_ml"),
+        "igg_nadir_pct_of_baseline": lowest("igg_pct_baseline"),
+        "intrathecal_igg_change_pct": last("intrathecal_igg_pct_baseline") - 100.0,
+        "annualized_relapse_rate": last("expected_relapses") / horizon_years,
+        "b_cell_reappearance_day": _reappearance_day(time, arm["bcell_blood_per_ul"].to_numpy()),
     }
-    for compartment in ("lymph_node", "cns", "bone_marrow"):
-        lowest = float(arm[f"bcell_pct_baseline_{compartment}"].min())
-        row[f"b_cell_depletion_pct_{compartment}"] = 100.0 - lowest
-    row |= {
-        "plasma_cell_depletion_pct_bone_marrow": 100.0
-        - float(arm["plasma_cell_pct_baseline_bone_marrow"].min()),
-        "il6_peak_pg_per_ml": float(arm["il6_pg_per_ml"].max()),
-        "igg_nadir_pct_of_baseline": float(arm["igg_pct_baseline"].min()),
-        "intrathecal_igg_change_pct": float(arm["intrathecal_igg_pct_baseline"][-1]) - 100.0,
-        "annualized_relapse_rate": float(arm["expected_relapses"][-1]) / horizon_years,
-        "b_cell_reappearance_day": _reappearance_day(time, bcell),
-    }
-    return row
 
 
 def summarise(ds: xr.Dataset) -> pd.DataFrame:
@@ -134,7 +141,7 @@ def _format_value(value: float, column: SummaryColumn) -> str:
     """Round to the column's decimals; NaN becomes ``-``, a tiny positive value ``<0.01``."""
     if math.isnan(value):
         return "-"
-    smallest = 10.0 ** -column.decimals
+    smallest = 10.0**-column.decimals
     if 0 < value < smallest / 2:
         return f"<{smallest:.{column.decimals}f}"
     sign = "+" if column.signed else ""
