@@ -12,8 +12,9 @@ Gibiansky 2021), all in mg and L:
 Drug-specific PK values come from ``parameterise`` (Yu 2022 ofatumumab; Ocrevus SmPC; Ng 2006
 rituximab). Killing follows Yu 2022's Emax model on the local concentration, acting only on
 CD20+ subsets; tissue concentrations are Kp times serum (Shah & Betts 2013 via Hosseini 2020)
-and CSF about 0.1% of serum; effector-dependent killing in tissue and CNS is reduced by the
-same efficiency factors as CAR-T killing:
+and CSF about 0.1% of serum. Effector-dependent killing is as efficient as in blood in spleen and
+bone marrow, which deplete as easily as blood (Leandro 2013), and reduced in lymph nodes
+(Hosseini 2020's tissue factor) and the CNS:
 
     kab_c = f_c * kmax * x^h / (1 + x^h),   x = Kp_c * C / EC50
 """
@@ -36,8 +37,8 @@ _EC50 = P["ec50_anti_cd20"]
 _HILL = P["hill_anti_cd20"]
 _KP = (P["kp_antibody_lymph_node"], P["kp_antibody_spleen"], P["kp_antibody_bone_marrow"],
        P["kp_antibody_cns"])
-_F_TISSUE = P["f_kill_tissue_antibody"]
-_F_CNS = P["f_kill_cns"]
+_F_LN = P["f_kill_tissue_antibody"]
+_F_CNS = P["f_kill_cns_antibody"]
 
 
 @njit
@@ -51,7 +52,7 @@ def antibody_kill_rates(y, p, out):
     """Write the per-cell kill rate of a CD20+ cell in each compartment (1/day) into ``out``."""
     conc = serum_concentration(y, p)
     partition = (1.0, p[_KP[0]], p[_KP[1]], p[_KP[2]], p[_KP[3]])
-    efficiency = (1.0, p[_F_TISSUE], p[_F_TISSUE], p[_F_TISSUE], p[_F_CNS])
+    efficiency = (1.0, p[_F_LN], 1.0, 1.0, p[_F_CNS])
     for c in range(5):
         x = max(0.0, partition[c] * conc / p[_EC50])
         xh = x ** p[_HILL]

@@ -39,7 +39,7 @@ CATALOG_PARAMETERS: tuple[tuple[str, str], ...] = (
     ("ec50_kill_cart", "cell/L"),
     ("f_kill_tissue_cart", ""),
     ("f_kill_tissue_antibody", ""),
-    ("f_kill_cns", ""),
+    ("f_kill_cns_antibody", ""),
     ("k_eff_to_mem", "1/day"),
     ("k_death_cart_eff", "1/day"),
     ("k_death_cart_mem", "1/day"),

@@ -7,7 +7,8 @@ ratio-dependent: a target cell of antigen weight w in compartment c dies at
 
     w * f_c * k_kill * e_c / (EC50_kill + e_c + a_c)
 
-(e_c effector and a_c antigen-weighted target densities), so that each effector kills at most
+(e_c effector and a_c antigen-weighted target densities; f_c = 1 in blood and f_kill_tissue_cart
+in tissues and the CNS, where CAR-T cells bring their own effector function), so that each effector kills at most
 k_kill targets a day while targets abound and each target dies at most at k_kill when effectors
 abound; CAR-T must first expand before a large target pool falls. It has no time argument
 and no branches on time: doses arrive as events between integration segments (``therapies``).
@@ -41,7 +42,6 @@ _EC50_ACT = P["ec50_cart_activation"]
 _K_KILL = P["k_kill_cart"]
 _EC50_KILL = P["ec50_kill_cart"]
 _F_TISSUE = P["f_kill_tissue_cart"]
-_F_CNS = P["f_kill_cns"]
 _K_CNS_IN = P["k_cns_entry"]
 _G_BBB = P["f_bbb_entry_gain"]
 _N_SUBSETS = len(SUBSETS)
@@ -62,7 +62,7 @@ def rhs(y, p, dy):
     for i in range(y.shape[0]):
         dy[i] = 0.0 * y[i]
     volumes = (p[_VOLUMES[0]], p[_VOLUMES[1]], p[_VOLUMES[2]], p[_VOLUMES[3]], p[_VOLUMES[4]])
-    efficiency = (1.0, p[_F_TISSUE], p[_F_TISSUE], p[_F_TISSUE], p[_F_CNS])
+    efficiency = (1.0, p[_F_TISSUE], p[_F_TISSUE], p[_F_TISSUE], p[_F_TISSUE])
     density = np.zeros_like(y[:5])
     engagement = np.zeros_like(y[:5])
     k_car = np.zeros_like(y[:5])

@@ -25,6 +25,15 @@ from cartsim.model.disease import relative_activity
 from cartsim.model.immunoglobulins import secreting_cells
 from cartsim.model.layout import P
 from cartsim.model.states import (
+    AB_CENTRAL,
+    AB_CLT,
+    AB_DEPOT,
+    AB_PERIPHERAL,
+    CART_EFF,
+    CART_EXH,
+    CART_MEM,
+    DRUG,
+    VECTOR,
     AUTOAB,
     BCELL,
     IGG,
@@ -39,6 +48,8 @@ from cartsim.solve.rodas import SUCCESS, rodas_segment, scaled_rhs
 
 _B_LINEAGE = BCELL.ravel()
 _STEADY = np.setdiff1d(np.arange(SCALE_FLOOR.size), [RELAPSES, LESIONS])
+_ABSENT_UNTREATED = np.concatenate([CART_EFF, CART_MEM, CART_EXH, DRUG, [VECTOR, AB_DEPOT, AB_CENTRAL, AB_PERIPHERAL, AB_CLT, RELAPSES, LESIONS]])
+"""States that are exactly zero without therapy (the root finder leaves round-off there)."""
 
 
 @dataclass(frozen=True)
@@ -96,7 +107,7 @@ def untreated_baseline(p: np.ndarray, guess: np.ndarray, bcell_blood_per_ul: flo
     p[P["prod_preb"]] *= factor
     y[_B_LINEAGE] *= factor
     y = _polish(y, p)
-    y[RELAPSES] = y[LESIONS] = 0.0
+    y[_ABSENT_UNTREATED] = 0.0
     p[P["bcell_periph_ref"]] = peripheral_bcells(y)
     periph = sum(y[BCELL[s, AUTO, c]] for s in (MEMORY, PLASMABLAST) for c in range(4))
     cns = sum(y[BCELL[s, AUTO, CNS]] for s in (MEMORY, PLASMABLAST, PLASMA_CELL))
