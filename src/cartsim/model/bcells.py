@@ -48,6 +48,10 @@ from cartsim.model.compartments import BLOOD, BONE_MARROW, CNS, LYMPH_NODE, SPLE
 from cartsim.model.layout import P
 from cartsim.model.states import BCELL, PROGENITOR
 
+TINY = 1e-12
+"""Relative guard against 0/0 when a pool is emptied completely (scaled by a pool size, so
+it carries the unit of cells and changes nothing measurable)."""
+
 PLASMA_CELL_NICHE = (0.0, 0.0, 1.0, 1.0, 1.0)
 """1 where long-lived plasma cells find survival niches (spleen, bone marrow, CNS)."""
 
@@ -105,8 +109,7 @@ def add_bcells(y, p, volumes, k_cns_in, k_car, k_ab, kill_b, cart_total, dy):
     for c in range(5):
         mem_auto += y[BCELL[MEMORY, AUTO, c]]
         mem_all += y[BCELL[MEMORY, AUTO, c]] + y[BCELL[MEMORY, NONAUTO, c]]
-    one_cell = 1.0 + 0.0 * mem_all
-    renewal = p[_K_RENEW] * (1.0 - mem_auto / (mem_all + one_cell) / p[_F_CAP])
+    renewal = p[_K_RENEW] * (1.0 - mem_auto / (mem_all + TINY * p[_B_REF]) / p[_F_CAP])
     share = (1.0 - p[_F_AUTO], p[_F_AUTO])
     for r in (NONAUTO, AUTO):
         for c in range(5):

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 from numba import njit
 
+from cartsim.model.bcells import TINY
 from cartsim.model.compartments import add_trafficking
 from cartsim.model.layout import P
 from cartsim.model.states import MALIGNANT
 
 _GROW = P["k_malignant_growth"]
 _CAP = P["malignant_capacity"]
+_B_REF = P["bcell_periph_ref"]
 _W = P["w_target_malignant"]
 _CD20 = P["f_cd20_malignant"]
 _TRAFFIC = P["f_malignant_traffic"]
@@ -36,8 +38,7 @@ def add_malignant(y, p, volumes, k_cns_in, k_car, k_ab, kill_b, dy):
     total = 0.0 * y[MALIGNANT[0]]
     for c in range(5):
         total += y[MALIGNANT[c]]
-    one_cell = 1.0 + 0.0 * total
-    crowding = 1.0 - total / (p[_CAP] + one_cell)
+    crowding = 1.0 - total / (p[_CAP] + TINY * p[_B_REF])
     for c in range(5):
         kill = p[_W] * k_car[c] + p[_CD20] * k_ab[c] + kill_b
         dy[MALIGNANT[c]] += (p[_GROW] * crowding - kill) * y[MALIGNANT[c]]

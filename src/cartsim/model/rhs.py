@@ -76,8 +76,7 @@ def rhs(y, p, dy):
         k_car[c] = efficiency[c] * p[_K_KILL] * e / (p[_EC50_KILL] + e + density[c])
         cart_total += y[CART_EFF[c]] + y[CART_MEM[c]] + y[CART_EXH[c]]
         normal_t += y[TCELL[c]]
-    one_cell = 1.0 + 0.0 * normal_t
-    total_t = normal_t + cart_total + one_cell
+    total_t = normal_t + cart_total
     antibody_kill_rates(y, p, k_ab)
     kill_t, kill_b, kill_prog = drug_kill_rates(y, p)
     k_cns_in = p[_K_CNS_IN] * (1.0 + p[_G_BBB] * y[BBB])
