@@ -42,7 +42,9 @@ rhs(y, p, dy)
 bad = []
 for value, state in zip(dy, STATES):
     expected = ureg.Quantity(1.0, state.unit) / ureg.day
-    if ureg.Quantity(value).dimensionality != expected.dimensionality:
+    if not isinstance(value, ureg.Quantity):
+        bad.append(f"{state.name}: no term has a unit ({value!r})")
+    elif value.dimensionality != expected.dimensionality:
         bad.append(f"{state.name}: {value} is not in {expected.units}")
 print("\\n".join(bad) or "ok")
 """

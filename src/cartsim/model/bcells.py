@@ -18,7 +18,7 @@ plasma cells).
   blood B-cell count; P is the progenitor index (``conditioning``); the deficit-driven boost
   g * max(0, 1 - B_periph / B_periph_ref) is Hosseini 2020's repletion feedback; many CAR-T
   cells C (whole body) suppress progenitor output, 1 / (1 + C / C50) (Leon-Triana 2020).
-- Immune reset (A15-A18): new naive cells carry the healthy autoreactive share f_auto_naive.
+- Immune reset (A37-A40): new naive cells carry the healthy autoreactive share f_auto_naive.
   Activated autoreactive naive cells seed the self-sustaining autoreactive memory pool only at
   (1 - f_reset) of the activation rate (the rest join the non-autoreactive memory pool), while
   autoreactive memory cells that exist renew themselves at k_renew * (1 - share / f_cap),
@@ -44,7 +44,7 @@ from cartsim.model.bcells_layout import (
     PRE_B,
     TRANSITIONAL,
 )
-from cartsim.model.compartments import BLOOD, BONE_MARROW, CNS, LYMPH_NODE, SPLEEN, add_trafficking
+from cartsim.model.compartments import BLOOD, BONE_MARROW, LYMPH_NODE, SPLEEN, add_trafficking
 from cartsim.model.layout import P
 from cartsim.model.states import BCELL, PROGENITOR
 

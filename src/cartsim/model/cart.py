@@ -19,7 +19,7 @@ In compartment c with target density a_c (antigen-weighted target cells per litr
 - s_prolif, s_exh, s_mem are the costimulation multipliers (1 for 4-1BB; CD28: A6-A8).
 - rej is host rejection of allogeneic cells, proportional to recovering host T cells (A9).
 - In vivo generation: vector genomes V in blood are cleared at k_V and transduce blood T cells,
-  dE_blood/dt += f_tr k_V V T_blood / (EC50_tr + T_blood) (A10).
+  dE_blood/dt += f_tr k_V V T_blood / (EC50_tr + T_blood) (A10-A12).
 Trafficking uses the activated-T exit rate and T-cell partition coefficients (Hosseini 2020);
 CNS entry rises with BBB activation.
 """

@@ -17,7 +17,7 @@ Schett 2023, Muraro 2005). Myeloablation acts on the haematopoietic progenitor i
     dP/dt = k_renew * P * (1 - P) - (kill_P_melphalan + kill_P_cyclophosphamide) * P
 
 with the autologous graft added to P as an event. Half-lives and volumes are from the drug
-labels; the kill potencies are assumptions (A11-A14) anchored on lymphocyte nadirs.
+labels; the kill potencies are assumptions (A18-A28) anchored on lymphocyte nadirs.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ follows IL-6 as an indirect response with the CRP half-life (Pepys & Hirschfield
     dCRP/dt = k_CRP * (CRP_0 * IL6 / IL6_0 - CRP)
 
 The endothelial/BBB activation index b rises with IL-6 and with CAR-T effectors in the CNS and
-recovers first-order; it raises CNS entry of cells and will drive ICANS risk (A21-A23):
+recovers first-order; it raises CNS entry of cells and will drive ICANS risk (A46-A49):
 
     db/dt = k_b * (IL6 / (EC50_b,IL6 + IL6) + e_cns / (EC50_b,CAR + e_cns)) - k_rec * b
 """

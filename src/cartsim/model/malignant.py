@@ -9,7 +9,7 @@ profile:
 
 M_cap is the patient's untreated burden (covariate ``marrow_blast_pct`` or
 ``tumour_burden_cells``), so an untreated patient stays at steady state; the growth rate is an
-assumption (A19). The burden drives CAR-T expansion and IL-6 through the target density.
+assumption (A41). The burden drives CAR-T expansion and IL-6 through the target density.
 """
 
 from __future__ import annotations

@@ -74,55 +74,121 @@ def _pct(now: np.ndarray, baseline: float) -> np.ndarray:
 def _rate(y: np.ndarray, p: np.ndarray, base: str, bcell_share: str) -> np.ndarray:
     """Event rate per year: base rate times the relative activity of ``disease``."""
     normal_t = y[:, TCELL].sum(axis=1)
-    activity = np.array([relative_activity(row, p, t, p[P[bcell_share]])
-                         for row, t in zip(y, normal_t, strict=True)])
+    activity = np.array(
+        [relative_activity(row, p, t, p[P[bcell_share]]) for row, t in zip(y, normal_t, strict=True)]
+    )
     return p[P[base]] * activity * DAYS_PER_YEAR
 
 
 def _register() -> tuple[Observable, ...]:
     obs = [
-        Observable("cart_blood_per_ul", "cell/uL", "CAR-T cells in blood",
-                   lambda y, p, y0: _cart(y, BLOOD) / (p[P["v_blood"]] * UL_PER_L)),
-        Observable("cart_csf_per_ul", "cell/uL", "CAR-T cells in the CNS compartment (CSF)",
-                   lambda y, p, y0: _cart(y, CNS) / (p[P["v_cns"]] * UL_PER_L)),
-        Observable("bcell_blood_per_ul", "cell/uL", "CD19+ B cells in blood (without plasma cells)",
-                   lambda y, p, y0: _bcells(y, NON_PLASMA, BLOOD) / (p[P["v_blood"]] * UL_PER_L)),
+        Observable(
+            "cart_blood_per_ul",
+            "cell/uL",
+            "CAR-T cells in blood",
+            lambda y, p, y0: _cart(y, BLOOD) / (p[P["v_blood"]] * UL_PER_L),
+        ),
+        Observable(
+            "cart_csf_per_ul",
+            "cell/uL",
+            "CAR-T cells in the CNS compartment (CSF)",
+            lambda y, p, y0: _cart(y, CNS) / (p[P["v_cns"]] * UL_PER_L),
+        ),
+        Observable(
+            "bcell_blood_per_ul",
+            "cell/uL",
+            "CD19+ B cells in blood (without plasma cells)",
+            lambda y, p, y0: _bcells(y, NON_PLASMA, BLOOD) / (p[P["v_blood"]] * UL_PER_L),
+        ),
     ]
     for c, comp in enumerate(COMPARTMENTS):
-        obs.append(Observable(f"cart_total_{comp}", "cell", f"CAR-T cells in {comp}",
-                              lambda y, p, y0, c=c: _cart(y, c)))
-        obs.append(Observable(
-            f"bcell_pct_baseline_{comp}", "percent", f"B cells (without plasma cells) in {comp}, % of untreated",
-            lambda y, p, y0, c=c: _pct(_bcells(y, NON_PLASMA, c), float(_bcells(y0[None], NON_PLASMA, c)[0]))))
+        obs.append(
+            Observable(
+                f"cart_total_{comp}", "cell", f"CAR-T cells in {comp}", lambda y, p, y0, c=c: _cart(y, c)
+            )
+        )
+        obs.append(
+            Observable(
+                f"bcell_pct_baseline_{comp}",
+                "percent",
+                f"B cells (without plasma cells) in {comp}, % of untreated",
+                lambda y, p, y0, c=c: _pct(
+                    _bcells(y, NON_PLASMA, c), float(_bcells(y0[None], NON_PLASMA, c)[0])
+                ),
+            )
+        )
         for s, subset in enumerate(SUBSETS):
-            obs.append(Observable(f"bcell_{subset}_{comp}", "cell", f"{subset.replace('_', ' ')} cells in {comp}",
-                                  lambda y, p, y0, s=s, c=c: _bcells(y, (s,), c)))
+            obs.append(
+                Observable(
+                    f"bcell_{subset}_{comp}",
+                    "cell",
+                    f"{subset.replace('_', ' ')} cells in {comp}",
+                    lambda y, p, y0, s=s, c=c: _bcells(y, (s,), c),
+                )
+            )
     for comp, c in (("bone_marrow", BONE_MARROW), ("cns", CNS)):
-        obs.append(Observable(
-            f"plasma_cell_pct_baseline_{comp}", "percent", f"long-lived plasma cells in {comp}, % of untreated",
-            lambda y, p, y0, c=c: _pct(_bcells(y, (PLASMA_CELL,), c), float(_bcells(y0[None], (PLASMA_CELL,), c)[0]))))
+        obs.append(
+            Observable(
+                f"plasma_cell_pct_baseline_{comp}",
+                "percent",
+                f"long-lived plasma cells in {comp}, % of untreated",
+                lambda y, p, y0, c=c: _pct(
+                    _bcells(y, (PLASMA_CELL,), c), float(_bcells(y0[None], (PLASMA_CELL,), c)[0])
+                ),
+            )
+        )
     obs += [
         Observable("il6_pg_per_ml", "pg/mL", "plasma IL-6", lambda y, p, y0: y[:, IL6]),
         Observable("crp_mg_per_l", "mg/L", "plasma CRP", lambda y, p, y0: y[:, CRP]),
         Observable("bbb_index", "", "endothelial/BBB activation index", lambda y, p, y0: y[:, BBB]),
         Observable("igg_g_per_l", "g/L", "serum IgG", lambda y, p, y0: y[:, IGG] * p[P["igg_serum_0"]]),
-        Observable("igg_pct_baseline", "percent", "serum IgG, % of untreated", lambda y, p, y0: 100.0 * y[:, IGG]),
-        Observable("autoantibody_pct_baseline", "percent", "autoantibody, % of untreated",
-                   lambda y, p, y0: 100.0 * y[:, AUTOAB]),
-        Observable("intrathecal_igg_pct_baseline", "percent", "intrathecal IgG (oligoclonal-band proxy), % of untreated",
-                   lambda y, p, y0: 100.0 * y[:, IGG_CNS]),
-        Observable("relapse_hazard_per_year", "1/year", "relapse hazard",
-                   lambda y, p, y0: _rate(y, p, "k_relapse_base", "f_relapse_bcell_driven")),
-        Observable("lesion_rate_per_year", "1/year", "new-lesion rate",
-                   lambda y, p, y0: _rate(y, p, "k_lesion_base", "f_lesion_bcell_driven")),
+        Observable(
+            "igg_pct_baseline", "percent", "serum IgG, % of untreated", lambda y, p, y0: 100.0 * y[:, IGG]
+        ),
+        Observable(
+            "autoantibody_pct_baseline",
+            "percent",
+            "autoantibody, % of untreated",
+            lambda y, p, y0: 100.0 * y[:, AUTOAB],
+        ),
+        Observable(
+            "intrathecal_igg_pct_baseline",
+            "percent",
+            "intrathecal IgG (oligoclonal-band proxy), % of untreated",
+            lambda y, p, y0: 100.0 * y[:, IGG_CNS],
+        ),
+        Observable(
+            "relapse_hazard_per_year",
+            "1/year",
+            "relapse hazard",
+            lambda y, p, y0: _rate(y, p, "k_relapse_base", "f_relapse_bcell_driven"),
+        ),
+        Observable(
+            "lesion_rate_per_year",
+            "1/year",
+            "new-lesion rate",
+            lambda y, p, y0: _rate(y, p, "k_lesion_base", "f_lesion_bcell_driven"),
+        ),
         Observable("nfl_pg_per_ml", "pg/mL", "serum neurofilament light", lambda y, p, y0: y[:, NFL]),
         Observable("expected_relapses", "", "expected relapses since day 0", lambda y, p, y0: y[:, RELAPSES]),
-        Observable("anti_cd20_serum_ug_per_ml", "ug/mL", "anti-CD20 antibody in serum",
-                   lambda y, p, y0: y[:, AB_CENTRAL] / p[P["ab_vc"]]),
-        Observable("tcell_blood_per_ul", "cell/uL", "normal T cells in blood",
-                   lambda y, p, y0: y[:, TCELL[BLOOD]] / (p[P["v_blood"]] * UL_PER_L)),
-        Observable("malignant_cells_total", "cell", "malignant CD19+ B cells, whole body",
-                   lambda y, p, y0: y[:, MALIGNANT].sum(axis=1)),
+        Observable(
+            "anti_cd20_serum_ug_per_ml",
+            "ug/mL",
+            "anti-CD20 antibody in serum",
+            lambda y, p, y0: y[:, AB_CENTRAL] / p[P["ab_vc"]],
+        ),
+        Observable(
+            "tcell_blood_per_ul",
+            "cell/uL",
+            "normal T cells in blood",
+            lambda y, p, y0: y[:, TCELL[BLOOD]] / (p[P["v_blood"]] * UL_PER_L),
+        ),
+        Observable(
+            "malignant_cells_total",
+            "cell",
+            "malignant CD19+ B cells, whole body",
+            lambda y, p, y0: y[:, MALIGNANT].sum(axis=1),
+        ),
     ]
     return tuple(obs)
 

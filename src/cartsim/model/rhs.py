@@ -7,13 +7,15 @@ ratio-dependent: a target cell of antigen weight w in compartment c dies at
 
     w * f_c * k_kill * e_c / (EC50_kill + e_c + a_c)
 
-(e_c effector and a_c antigen-weighted target densities; f_c = 1 in blood and f_kill_tissue_cart
-in tissues and the CNS, where CAR-T cells bring their own effector function), so that each effector kills at most
-k_kill targets a day while targets abound and each target dies at most at k_kill when effectors
-abound; CAR-T must first expand before a large target pool falls. It has no time argument
-and no branches on time: doses arrive as events between integration segments (``therapies``).
-It is written in plain scalar arithmetic so that numba compiles it and, with numba disabled,
-pint quantities can flow through it for the dimensional check in the tests.
+with e_c the effector and a_c the antigen-weighted target density; f_c is 1 in blood and
+f_kill_tissue_cart in tissues and the CNS, where CAR-T cells bring their own effector function.
+Each effector thus kills at most k_kill targets a day while targets abound, and each target
+dies at most at k_kill when effectors abound: CAR-T must expand before a large pool falls.
+
+The function has no time argument and no branches on time: doses arrive as events between
+integration segments (``therapies``). It is written in plain scalar arithmetic so that numba
+compiles it and, with numba disabled, pint quantities flow through it for the dimensional
+check in the tests.
 """
 
 from __future__ import annotations
@@ -25,15 +27,14 @@ from cartsim.model.anti_cd20 import add_anti_cd20, antibody_kill_rates
 from cartsim.model.bcells import add_bcells
 from cartsim.model.bcells_layout import SUBSETS
 from cartsim.model.cart import add_cart
-
 from cartsim.model.conditioning import add_conditioning, drug_kill_rates
 from cartsim.model.cytokines import add_cytokines
 from cartsim.model.disease import add_disease
 from cartsim.model.immunoglobulins import add_immunoglobulins
 from cartsim.model.layout import P
 from cartsim.model.malignant import add_malignant
-from cartsim.model.tcells import add_tcells
 from cartsim.model.states import BBB, BCELL, CART_EFF, CART_EXH, CART_MEM, MALIGNANT, TCELL
+from cartsim.model.tcells import add_tcells
 
 _VOLUMES = (P["v_blood"], P["v_lymph_node"], P["v_spleen"], P["v_bone_marrow"], P["v_cns"])
 _W_TARGET = np.array([P[f"w_target_{s}"] for s in SUBSETS])
@@ -60,7 +61,7 @@ def target_density(y, p, c, volume):
 def rhs(y, p, dy):
     """Write dy/dt at state ``y`` with parameter vector ``p`` into ``dy`` (zeroed here)."""
     for i in range(y.shape[0]):
-        dy[i] = 0.0 * y[i]
+        dy[i] = 0.0
     volumes = (p[_VOLUMES[0]], p[_VOLUMES[1]], p[_VOLUMES[2]], p[_VOLUMES[3]], p[_VOLUMES[4]])
     efficiency = (1.0, p[_F_TISSUE], p[_F_TISSUE], p[_F_TISSUE], p[_F_TISSUE])
     density = np.zeros_like(y[:5])

@@ -19,7 +19,15 @@ from scipy.optimize import root
 
 from cartsim.errors import SolverError
 from cartsim.model.bcells import peripheral_bcells
-from cartsim.model.bcells_layout import AUTO, MEMORY, NAIVE, NONAUTO, PLASMA_CELL, PLASMABLAST, TRANSITIONAL
+from cartsim.model.bcells_layout import (
+    AUTO,
+    MEMORY,
+    NAIVE,
+    NONAUTO,
+    PLASMA_CELL,
+    PLASMABLAST,
+    TRANSITIONAL,
+)
 from cartsim.model.compartments import BLOOD, CNS
 from cartsim.model.disease import relative_activity
 from cartsim.model.immunoglobulins import secreting_cells
@@ -29,13 +37,12 @@ from cartsim.model.states import (
     AB_CLT,
     AB_DEPOT,
     AB_PERIPHERAL,
+    AUTOAB,
+    BCELL,
     CART_EFF,
     CART_EXH,
     CART_MEM,
     DRUG,
-    VECTOR,
-    AUTOAB,
-    BCELL,
     IGG,
     IGG_CNS,
     LESIONS,
@@ -43,12 +50,21 @@ from cartsim.model.states import (
     RELAPSES,
     SCALE_FLOOR,
     TCELL,
+    VECTOR,
 )
 from cartsim.solve.rodas import SUCCESS, rodas_segment, scaled_rhs
 
 _B_LINEAGE = BCELL.ravel()
 _STEADY = np.setdiff1d(np.arange(SCALE_FLOOR.size), [RELAPSES, LESIONS])
-_ABSENT_UNTREATED = np.concatenate([CART_EFF, CART_MEM, CART_EXH, DRUG, [VECTOR, AB_DEPOT, AB_CENTRAL, AB_PERIPHERAL, AB_CLT, RELAPSES, LESIONS]])
+_ABSENT_UNTREATED = np.concatenate(
+    [
+        CART_EFF,
+        CART_MEM,
+        CART_EXH,
+        DRUG,
+        [VECTOR, AB_DEPOT, AB_CENTRAL, AB_PERIPHERAL, AB_CLT, RELAPSES, LESIONS],
+    ]
+)
 """States that are exactly zero without therapy (the root finder leaves round-off there)."""
 
 
@@ -80,8 +96,9 @@ def _polish(y: np.ndarray, p: np.ndarray) -> np.ndarray:
     z[_STEADY] = solution.x
     worst = float(np.max(np.abs(residual(solution.x)) / np.maximum(np.abs(solution.x), 1.0)))
     if worst > 1e-8:
-        raise SolverError(f"the untreated steady state was not found (residual {worst:.2g}); "
-                          "check parameter overrides")
+        raise SolverError(
+            f"the untreated steady state was not found (residual {worst:.2g}); check parameter overrides"
+        )
     return np.maximum(z * scale, 0.0)
 
 

@@ -7,7 +7,7 @@ cyclophosphamide 500 mg/m2 on days -5..-3; Neelapu 2017), ``cy`` cyclophosphamid
 oncology daily dose, ``cy_atg`` the MIST aHSCT conditioning (cyclophosphamide 200 mg/kg over days
 -5..-2, rabbit ATG 6 mg/kg over days -5..-1; Burt 2019) and ``beam_atg`` BEAM represented by its
 melphalan 140 mg/m2 day -1 with ATG (the other BEAM drugs are lumped into melphalan's effect,
-assumption A20). This module only lists regimens; their effect lives in the model.
+assumptions A21, A25 and A27). This module only lists regimens; their effect lives in the model.
 """
 
 from __future__ import annotations
