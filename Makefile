@@ -24,7 +24,8 @@ test-slow: install
 	$(BIN)/python -m pytest -q -m slow
 
 validate: install
-	$(BIN)/python -m pytest -q -m validation
+	@$(BIN)/python -m pytest -q -m validation; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "No validation cases are registered yet (they come with the validation issue)."; exit 0; fi; exit $$status
 
 lint: install
 	$(BIN)/ruff check src tests
