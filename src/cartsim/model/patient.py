@@ -9,7 +9,7 @@ This module declares covariates; it must not sample populations (that is ``popul
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 DISEASES = ("rrms", "spms", "ppms", "nmosd", "sle", "b_all", "lbcl")
 MS_COURSES = ("rrms", "spms", "ppms")
@@ -60,7 +60,3 @@ class Patient:
     def bsa_m2(self) -> float:
         """Body-surface area by the Mosteller formula, sqrt(height_cm * weight_kg / 3600)."""
         return math.sqrt(self.height_cm * self.weight_kg / 3600.0)
-
-    def with_covariates(self, **values: float) -> Patient:
-        """Return a copy with some covariates replaced."""
-        return replace(self, **values)
