@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -84,7 +85,7 @@ def test_cell_mass_balance_with_growth_and_death_off():
     assert _cells(trajectory.y[-1]) == pytest.approx(_cells(y0), rel=1e-8)
 
 
-SCENARIOS = sorted(str(p) for p in __import__("pathlib").Path("scenarios").glob("*.toml"))
+SCENARIOS = sorted(str(p) for p in Path("scenarios").glob("*.toml"))
 COMPARED = ("cart_blood_per_ul", "bcell_blood_per_ul", "bcell_pct_baseline_lymph_node",
             "plasma_cell_pct_baseline_bone_marrow", "il6_pg_per_ml", "igg_pct_baseline",
             "anti_cd20_serum_ug_per_ml", "expected_relapses")

@@ -13,8 +13,6 @@ import pint
 ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
 ureg.define("cell = [cell] = cells")
 ureg.define("vector_genome = [vector] = vg")
-ureg.define("transgene_copy = [copy] = copies")
-ureg.define("percent_point = 0.01 = pct")
 
 Quantity = ureg.Quantity
 

@@ -42,9 +42,18 @@ from cartsim.model.bcells_layout import (
     PLASMA_CELL,
     PLASMABLAST,
     PRE_B,
+    SUBSETS,
     TRANSITIONAL,
 )
-from cartsim.model.compartments import BLOOD, BONE_MARROW, LYMPH_NODE, SPLEEN, add_trafficking
+from cartsim.model.compartments import (
+    BCELL_PARTITION,
+    BLOOD,
+    BONE_MARROW,
+    K_CNS_EXIT,
+    LYMPH_NODE,
+    SPLEEN,
+    add_trafficking,
+)
 from cartsim.model.layout import P
 from cartsim.model.states import BCELL, PROGENITOR
 
@@ -74,13 +83,11 @@ _F_AUTO = P["f_auto_naive"]
 _F_CAP = P["f_auto_memory_cap"]
 _K_RENEW = P["k_auto_memory_renewal"]
 _F_RESET = P["f_reset"]
-_W_TARGET = (P["w_target_pre_b"], P["w_target_transitional"], P["w_target_naive"],
-             P["w_target_memory"], P["w_target_plasmablast"], P["w_target_plasma_cell"])
+W_TARGET = tuple(P[f"w_target_{s}"] for s in SUBSETS)
+"""Parameter indices of the CAR antigen weight of each B subset (set per product)."""
 _CD20 = (P["f_cd20_pre_b"], P["f_cd20_transitional"], P["f_cd20_naive"],
          P["f_cd20_memory"], P["f_cd20_plasmablast"], P["f_cd20_plasma_cell"])
 _K_EXIT = P["k_exit_activated"]
-_KP = (P["kp_bcell_lymph_node"], P["kp_bcell_spleen"], P["kp_bcell_bone_marrow"])
-_K_CNS_OUT = P["k_cns_exit"]
 
 
 @njit
@@ -113,7 +120,7 @@ def add_bcells(y, p, volumes, k_cns_in, k_car, k_ab, kill_b, cart_total, dy):
     share = (1.0 - p[_F_AUTO], p[_F_AUTO])
     for r in (NONAUTO, AUTO):
         for c in range(5):
-            kill = [p[_W_TARGET[s]] * k_car[c] + p[_CD20[s]] * k_ab[c] for s in range(6)]
+            kill = [p[W_TARGET[s]] * k_car[c] + p[_CD20[s]] * k_ab[c] for s in range(6)]
             pre = y[BCELL[PRE_B, r, c]]
             tr = y[BCELL[TRANSITIONAL, r, c]]
             nv = y[BCELL[NAIVE, r, c]]
@@ -145,5 +152,5 @@ def add_bcells(y, p, volumes, k_cns_in, k_car, k_ab, kill_b, cart_total, dy):
                 niche * p[_K_PC] * pbl - (p[_D_PC] + kill[PLASMA_CELL]) * pc
             )
         for s in (TRANSITIONAL, NAIVE, MEMORY, PLASMABLAST):
-            add_trafficking(y, BCELL[s, r], p[_K_EXIT], p[_KP[0]], p[_KP[1]], p[_KP[2]],
-                            volumes, k_cns_in, p[_K_CNS_OUT], dy)
+            add_trafficking(y, p, BCELL[s, r], p[_K_EXIT], BCELL_PARTITION, volumes, k_cns_in,
+                            p[K_CNS_EXIT], dy)

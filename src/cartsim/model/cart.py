@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from cartsim.model.compartments import BLOOD, add_trafficking
+from cartsim.model.compartments import BLOOD, K_CNS_EXIT, TCELL_PARTITION, add_trafficking
 from cartsim.model.layout import P
 from cartsim.model.states import CART_EFF, CART_EXH, CART_MEM, TCELL, VECTOR
 
@@ -55,8 +55,6 @@ _K_VEC = P["k_vector_clearance"]
 _F_TR = P["yield_transduction"]
 _EC50_TR = P["ec50_transduction_tcell"]
 _K_EXIT = P["k_exit_activated"]
-_KP = (P["kp_tcell_lymph_node"], P["kp_tcell_spleen"], P["kp_tcell_bone_marrow"])
-_K_CNS_OUT = P["k_cns_exit"]
 
 
 @njit
@@ -88,5 +86,4 @@ def add_cart(y, p, volumes, k_cns_in, target_density, total_t, normal_t, kill_t,
     dy[VECTOR] -= p[_K_VEC] * y[VECTOR]
     dy[CART_EFF[BLOOD]] += transduced
     for idx in (CART_EFF, CART_MEM, CART_EXH):
-        add_trafficking(y, idx, p[_K_EXIT], p[_KP[0]], p[_KP[1]], p[_KP[2]], volumes,
-                        k_cns_in, p[_K_CNS_OUT], dy)
+        add_trafficking(y, p, idx, p[_K_EXIT], TCELL_PARTITION, volumes, k_cns_in, p[K_CNS_EXIT], dy)

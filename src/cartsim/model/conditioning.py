@@ -26,18 +26,13 @@ import numpy as np
 from numba import njit
 
 from cartsim.model.layout import P
-from cartsim.model.states import DRUG, PROGENITOR
+from cartsim.model.states import DRUG, DRUG_NAMES, PROGENITOR
 
-_T_HALF = np.array([P["t_half_fludarabine"], P["t_half_cyclophosphamide"], P["t_half_atg"],
-                    P["t_half_melphalan"]])
-_VD = np.array([P["vd_fludarabine"], P["vd_cyclophosphamide"], P["vd_atg"], P["vd_melphalan"]])
-_KILL = np.array([P["k_kill_lymph_fludarabine"], P["k_kill_lymph_cyclophosphamide"],
-                  P["k_kill_lymph_atg"], P["k_kill_lymph_melphalan"]])
-_EC50 = np.array([P["ec50_kill_fludarabine"], P["ec50_kill_cyclophosphamide"],
-                  P["ec50_kill_atg"], P["ec50_kill_melphalan"]])
-_ATG = 2
-_CYCLOPHOSPHAMIDE = 1
-_MELPHALAN = 3
+_T_HALF, _VD, _KILL, _EC50 = (
+    np.array([P[f"{prefix}_{d}"] for d in DRUG_NAMES])
+    for prefix in ("t_half", "vd", "k_kill_lymph", "ec50_kill")
+)
+_ATG, _CYCLOPHOSPHAMIDE, _MELPHALAN = (DRUG_NAMES.index(d) for d in ("atg", "cyclophosphamide", "melphalan"))
 _WEIGHT = P["weight_kg"]
 _F_ATG_B = P["f_atg_bcell_kill"]
 _KILL_P_MEL = P["k_kill_progenitor_melphalan"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 from numba import njit
 
 from cartsim.model.bcells import TINY
-from cartsim.model.compartments import add_trafficking
+from cartsim.model.compartments import BCELL_PARTITION, K_CNS_EXIT, add_trafficking
 from cartsim.model.layout import P
 from cartsim.model.states import MALIGNANT
 
@@ -28,8 +28,6 @@ _W = P["w_target_malignant"]
 _CD20 = P["f_cd20_malignant"]
 _TRAFFIC = P["f_malignant_traffic"]
 _K_EXIT = P["k_exit_activated"]
-_KP = (P["kp_bcell_lymph_node"], P["kp_bcell_spleen"], P["kp_bcell_bone_marrow"])
-_K_CNS_OUT = P["k_cns_exit"]
 
 
 @njit
@@ -42,5 +40,5 @@ def add_malignant(y, p, volumes, k_cns_in, k_car, k_ab, kill_b, dy):
     for c in range(5):
         kill = p[_W] * k_car[c] + p[_CD20] * k_ab[c] + kill_b
         dy[MALIGNANT[c]] += (p[_GROW] * crowding - kill) * y[MALIGNANT[c]]
-    add_trafficking(y, MALIGNANT, p[_TRAFFIC] * p[_K_EXIT], p[_KP[0]], p[_KP[1]], p[_KP[2]],
-                    volumes, p[_TRAFFIC] * k_cns_in, p[_TRAFFIC] * p[_K_CNS_OUT], dy)
+    add_trafficking(y, p, MALIGNANT, p[_TRAFFIC] * p[_K_EXIT], BCELL_PARTITION, volumes,
+                    p[_TRAFFIC] * k_cns_in, p[_TRAFFIC] * p[K_CNS_EXIT], dy)

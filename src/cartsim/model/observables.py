@@ -64,7 +64,12 @@ def _cart(y: np.ndarray, c: int) -> np.ndarray:
 
 
 def _bcells(y: np.ndarray, subsets: tuple[int, ...], c: int) -> np.ndarray:
-    return sum(y[:, BCELL[s, r, c]] for s in subsets for r in (NONAUTO, AUTO))
+    return sum(y[..., BCELL[s, r, c]] for s in subsets for r in (NONAUTO, AUTO))
+
+
+def blood_bcells_per_ul(y: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """CD19+ B cells (without plasma cells) per uL of blood, for one state or a trajectory."""
+    return _bcells(y, NON_PLASMA, BLOOD) / (p[P["v_blood"]] * UL_PER_L)
 
 
 def _pct(now: np.ndarray, baseline: float) -> np.ndarray:
@@ -95,10 +100,8 @@ def _register() -> tuple[Observable, ...]:
             lambda y, p, y0: _cart(y, CNS) / (p[P["v_cns"]] * UL_PER_L),
         ),
         Observable(
-            "bcell_blood_per_ul",
-            "cell/uL",
-            "CD19+ B cells in blood (without plasma cells)",
-            lambda y, p, y0: _bcells(y, NON_PLASMA, BLOOD) / (p[P["v_blood"]] * UL_PER_L),
+            "bcell_blood_per_ul", "cell/uL", "CD19+ B cells in blood (without plasma cells)",
+            lambda y, p, y0: blood_bcells_per_ul(y, p),
         ),
     ]
     for c, comp in enumerate(COMPARTMENTS):

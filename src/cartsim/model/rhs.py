@@ -24,7 +24,7 @@ import numpy as np
 from numba import njit
 
 from cartsim.model.anti_cd20 import add_anti_cd20, antibody_kill_rates
-from cartsim.model.bcells import add_bcells
+from cartsim.model.bcells import W_TARGET, add_bcells
 from cartsim.model.bcells_layout import SUBSETS
 from cartsim.model.cart import add_cart
 from cartsim.model.conditioning import add_conditioning, drug_kill_rates
@@ -37,7 +37,6 @@ from cartsim.model.states import BBB, BCELL, CART_EFF, CART_EXH, CART_MEM, MALIG
 from cartsim.model.tcells import add_tcells
 
 _VOLUMES = (P["v_blood"], P["v_lymph_node"], P["v_spleen"], P["v_bone_marrow"], P["v_cns"])
-_W_TARGET = np.array([P[f"w_target_{s}"] for s in SUBSETS])
 _W_MAL = P["w_target_malignant"]
 _EC50_ACT = P["ec50_cart_activation"]
 _K_KILL = P["k_kill_cart"]
@@ -53,7 +52,7 @@ def target_density(y, p, c, volume):
     """Antigen-weighted CAR target cells per litre in compartment ``c``."""
     total = p[_W_MAL] * y[MALIGNANT[c]]
     for s in range(_N_SUBSETS):
-        total += p[_W_TARGET[s]] * (y[BCELL[s, 0, c]] + y[BCELL[s, 1, c]])
+        total += p[W_TARGET[s]] * (y[BCELL[s, 0, c]] + y[BCELL[s, 1, c]])
     return total / volume
 
 

@@ -15,15 +15,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from cartsim.model.compartments import add_trafficking
+from cartsim.model.compartments import K_CNS_EXIT, TCELL_PARTITION, add_trafficking
 from cartsim.model.layout import P
 from cartsim.model.states import TCELL
 
 _R_N = P["k_homeostatic_tcell"]
 _K_N = P["n_capacity_tcell"]
 _K_EXIT = P["k_exit_resting_tcell"]
-_KP = (P["kp_tcell_lymph_node"], P["kp_tcell_spleen"], P["kp_tcell_bone_marrow"])
-_K_CNS_OUT = P["k_cns_exit"]
 
 
 @njit
@@ -36,5 +34,4 @@ def add_tcells(y, p, volumes, k_cns_in, total_t, kill_t, dy):
     growth = p[_R_N] * np.log(p[_K_N] / total_t)
     for c in range(5):
         dy[TCELL[c]] += (growth - kill_t) * y[TCELL[c]]
-    add_trafficking(y, TCELL, p[_K_EXIT], p[_KP[0]], p[_KP[1]], p[_KP[2]], volumes,
-                    k_cns_in, p[_K_CNS_OUT], dy)
+    add_trafficking(y, p, TCELL, p[_K_EXIT], TCELL_PARTITION, volumes, k_cns_in, p[K_CNS_EXIT], dy)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import math
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from cartsim.errors import ParameterError, did_you_mean, one_of
+from cartsim.parameters.toml_file import read_tables
 from cartsim.units import ureg
 
 FIELDS = ("title", "statement", "reasoning", "range", "unit")
@@ -55,15 +55,7 @@ def load_assumptions(path: str | Path) -> dict[str, Assumption]:
     (0.0, 1.0)
     """
     path = Path(path)
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ParameterError(f"{path}: is not valid TOML ({exc}); fix the syntax.") from None
-    extra = [k for k in document if k != "assumptions"]
-    if extra:
-        raise ParameterError(f'{path}: top-level key "{extra[0]}" is not allowed; put every '
-                             "assumption under [assumptions.A<n>].")
-    tables = document.get("assumptions", {})
+    tables = read_tables(path, "assumptions", "assumption under [assumptions.A<n>]")
     return {key: _parse(key, table, str(path)) for key, table in tables.items()}
 
 

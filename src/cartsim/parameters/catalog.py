@@ -13,7 +13,6 @@ import functools
 import hashlib
 import json
 import math
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -27,6 +26,7 @@ from cartsim.expressions import ExpressionError, parse_expression
 from cartsim.parameters.assumptions import Assumption, load_assumptions
 from cartsim.parameters.records import ParameterRecord, check_bounds, parse_record, record_error
 from cartsim.parameters.references import Reference, load_references
+from cartsim.parameters.toml_file import read_tables
 from cartsim.units import ureg
 
 DEFAULT_DIRECTORY = Path(__file__).resolve().parent
@@ -211,16 +211,8 @@ def _load(directory: Path) -> Catalog:
 
 
 def _read_file(path: Path) -> list[ParameterRecord]:
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ParameterError(f"{path}: is not valid TOML ({exc}); fix the syntax.") from None
-    extra = [k for k in document if k != "parameters"]
-    if extra:
-        raise ParameterError(f'{path}: top-level key "{extra[0]}" is not allowed; put every '
-                             "record under [parameters.<name>].")
     records = []
-    for name, table in document.get("parameters", {}).items():
+    for name, table in read_tables(path, "parameters", "record under [parameters.<name>]").items():
         if not isinstance(table, dict):
             raise record_error(str(path), name, "name", "must be a table [parameters.<name>], "
                                f"not {table!r}")

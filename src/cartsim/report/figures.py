@@ -21,8 +21,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import LogFormatter
 
-COMPARTMENTS = ("blood", "lymph_node", "spleen", "bone_marrow", "cns")
-SUBSETS = ("pre_b", "transitional", "naive", "memory", "plasmablast", "plasma_cell")
+from cartsim.model.bcells_layout import SUBSETS
+from cartsim.model.compartments import COMPARTMENTS
+
 COMPARTMENT_LABELS = {
     "blood": "Blood",
     "lymph_node": "Lymph node",

@@ -15,6 +15,8 @@ import pandas as pd
 import xarray as xr
 from rich.table import Table
 
+from cartsim.model.observables import DAYS_PER_YEAR
+
 # B cells below 1 cell/µL count as depleted: about the lower limit of quantification of
 # routine clinical CD19 flow cytometry, the level at which CAR-T reports call B cells
 # "undetectable" and date their reappearance (e.g. 110 ± 32 days, Mackensen 2022, T1-04).
@@ -26,7 +28,6 @@ CART_ABSENT_PEAK_PER_UL = 0.0
 
 # Days per year for annualised rates: the Julian year, which averages leap years as the
 # relapse-rate literature does when it converts follow-up days to patient-years.
-DAYS_PER_YEAR = 365.25
 
 
 @dataclass(frozen=True)

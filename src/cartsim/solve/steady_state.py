@@ -22,16 +22,15 @@ from cartsim.model.bcells import peripheral_bcells
 from cartsim.model.bcells_layout import (
     AUTO,
     MEMORY,
-    NAIVE,
     NONAUTO,
     PLASMA_CELL,
     PLASMABLAST,
-    TRANSITIONAL,
 )
-from cartsim.model.compartments import BLOOD, CNS
+from cartsim.model.compartments import CNS
 from cartsim.model.disease import relative_activity
 from cartsim.model.immunoglobulins import secreting_cells
 from cartsim.model.layout import P
+from cartsim.model.observables import blood_bcells_per_ul
 from cartsim.model.states import (
     AB_CENTRAL,
     AB_CLT,
@@ -76,12 +75,6 @@ class Baseline:
     state: np.ndarray
 
 
-def blood_bcells_per_ul(y: np.ndarray, p: np.ndarray) -> float:
-    """CD19+ B cells (transitional, naive, memory) per uL of blood."""
-    cells = sum(y[BCELL[s, r, BLOOD]] for s in (TRANSITIONAL, NAIVE, MEMORY) for r in (0, 1))
-    return float(cells / (p[P["v_blood"]] * 1e6))
-
-
 def _polish(y: np.ndarray, p: np.ndarray) -> np.ndarray:
     scale = np.maximum(np.abs(y), SCALE_FLOOR)
     z = y / scale
@@ -120,7 +113,7 @@ def untreated_baseline(p: np.ndarray, guess: np.ndarray, bcell_blood_per_ul: flo
     """
     p = p.copy()
     y = _polish(_settle(guess, p, 3000.0), p)
-    factor = bcell_blood_per_ul / blood_bcells_per_ul(y, p)
+    factor = bcell_blood_per_ul / float(blood_bcells_per_ul(y, p))
     p[P["prod_preb"]] *= factor
     y[_B_LINEAGE] *= factor
     y = _polish(y, p)

@@ -41,9 +41,10 @@ class CarT:
     Examples
     --------
     >>> from cartsim.therapies.lymphodepletion import lymphodepletion_preset
-    >>> CarT("CD19", 1e6, "cells/kg", "4-1BB", "autologous", lymphodepletion_preset("flu_cy"))
-    ... # doctest: +ELLIPSIS
-    CarT(target='CD19', ...)
+    >>> product = CarT("CD19", 1e6, "cells/kg", "4-1BB", "autologous",
+    ...                lymphodepletion_preset("flu_cy"))
+    >>> product.target, len(product.lymphodepletion)
+    ('CD19', 4)
     """
 
     target: str
