@@ -30,5 +30,8 @@ validate: install
 lint: install
 	$(BIN)/ruff check src tests
 
+bench: install
+	$(BIN)/python benchmarks/bench_solvers.py
+
 clean:
 	rm -rf $(VENV) results .pytest_cache

@@ -43,6 +43,32 @@ class SolverError(CartsimError):
     """The integrator could not advance a patient; carries the status and reason."""
 
 
+class InputTableError(CartsimError):
+    """A table of observations (a CSV file, or arrays of findings) holds an invalid entry.
+
+    Parameters
+    ----------
+    source:
+        The file (or the function) the table came from.
+    location:
+        Where in it, e.g. ``line 4, column "oxygen"`` or ``argument "oxygen"``; may be empty.
+    problem:
+        What is wrong and what would be valid, as one clause.
+
+    Examples
+    --------
+    >>> str(InputTableError("crs.csv", 'line 3, column "oxygen"', '"low" is not valid'))
+    'crs.csv: line 3, column "oxygen": "low" is not valid.'
+    """
+
+    def __init__(self, source: str, location: str, problem: str) -> None:
+        self.source = source
+        self.location = location
+        self.problem = problem
+        where = f"{source}: {location}" if location else source
+        super().__init__(f"{where}: {problem}.")
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """Return ``' (did you mean "x"?)'`` for the closest choice, or an empty string.
 

@@ -4,11 +4,14 @@
 overrides, or one passed in), finds the untreated steady state, compiles each arm into
 parameters and events, integrates all arms on one daily time grid (from the earliest
 conditioning day to the horizon) and returns a labelled xarray Dataset of observables with
-units and provenance. It is a thin orchestration of the layers below; it computes no dynamics.
+units and provenance. ``run_arms`` is the shared core, also used per patient by virtual trials.
+It is a thin orchestration of the layers below; it computes no dynamics.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -23,16 +26,76 @@ from cartsim.model.parameterise import initial_guess, parameter_vector, typical_
 from cartsim.model.patient import Patient
 from cartsim.model.states import SCALE_FLOOR
 from cartsim.parameters import Catalog, load_catalog
-from cartsim.solve.engine import Problem, integrate
+from cartsim.solve.engine import Problem
+from cartsim.solve.retry import integrate_with_retries
 from cartsim.solve.settings import SolverSettings
 from cartsim.solve.steady_state import Baseline, untreated_baseline
 from cartsim.therapies.compile import compile_arm
+from cartsim.therapies.regimens import Arm
 
 
 def patient_baseline(catalog: Catalog, patient: Patient) -> Baseline:
     """The untreated steady state and parameter vector of ``patient``."""
     p = parameter_vector(catalog, patient)
     return untreated_baseline(p, initial_guess(catalog, patient, p), patient.bcell_blood_per_ul)
+
+
+@dataclass(frozen=True)
+class ArmRun:
+    """One arm integrated for one patient: observables on the daily grid, or the failure.
+
+    ``observables`` maps names to arrays on ``t``; they are NaN when ``ok`` is false, and
+    ``attempts`` says what was tried and why it failed.
+    """
+
+    name: str
+    t: np.ndarray
+    observables: Mapping[str, np.ndarray]
+    attempts: tuple[str, ...]
+    ok: bool
+    last_dose_day: float | None
+
+
+def study_grid(arms: Sequence[Arm], patient: Patient, catalog: Catalog, horizon: float) -> np.ndarray:
+    """The daily output grid of a study: from the earliest conditioning day of any arm to ``horizon``.
+
+    Dosing days do not depend on the patient's parameters, so one grid serves every patient.
+    """
+    p = parameter_vector(catalog, patient)
+    first = min(compile_arm(arm.therapy, patient, catalog, p, horizon).first_day for arm in arms)
+    return np.arange(np.floor(first), np.floor(horizon) + 1.0)
+
+
+def run_arms(
+    arms: Sequence[Arm],
+    patient: Patient,
+    catalog: Catalog,
+    t_out: np.ndarray,
+    settings: SolverSettings,
+    *,
+    observables: Sequence[str] | None = None,
+) -> list[ArmRun]:
+    """Integrate ``arms`` for ``patient`` from the untreated steady state, with retries.
+
+    Outputs are on the daily grid ``t_out`` (see :func:`study_grid`), whose last day is the
+    horizon; ``observables`` selects which observables to compute (all by default).
+    """
+    baseline = patient_baseline(catalog, patient)
+    horizon = float(t_out[-1])
+    compiled = [compile_arm(arm.therapy, patient, catalog, baseline.parameters, horizon)
+                for arm in arms]
+    scale = np.maximum(np.abs(baseline.state), SCALE_FLOOR)
+    runs = []
+    for arm, arm_compiled in zip(arms, compiled, strict=True):
+        problem = Problem(baseline.state, arm_compiled.parameters, scale, t_out,
+                          arm_compiled.event_times, arm_compiled.event_states,
+                          arm_compiled.event_amounts)
+        attempted = integrate_with_retries(problem, settings)
+        values = compute_observables(attempted.trajectory.y, arm_compiled.parameters,
+                                     baseline.state, observables)
+        runs.append(ArmRun(arm.name, t_out, values, attempted.attempts, attempted.ok,
+                           arm_compiled.last_dose_day))
+    return runs
 
 
 def simulate(
@@ -68,27 +131,14 @@ def simulate(
     settings = settings or scenario.solver
     population = scenario.population
     patient = patient or typical_patient(catalog, population.disease, population.covariates)
-    baseline = patient_baseline(catalog, patient)
-    horizon = scenario.horizon_days
-    compiled = [compile_arm(arm.therapy, patient, catalog, baseline.parameters, horizon)
-                for arm in scenario.arms]
-    start = np.floor(min(c.first_day for c in compiled))
-    t_out = np.arange(start, np.floor(horizon) + 1.0)
-    scale = np.maximum(np.abs(baseline.state), SCALE_FLOOR)
-    series: dict[str, list[np.ndarray]] = {o.name: [] for o in OBSERVABLES}
-    for arm, arm_compiled in zip(scenario.arms, compiled, strict=True):
-        problem = Problem(baseline.state, arm_compiled.parameters, scale, t_out,
-                          arm_compiled.event_times, arm_compiled.event_states,
-                          arm_compiled.event_amounts)
-        trajectory = integrate(problem, settings)
-        if trajectory.status != 0:
-            raise SolverError(f'{scenario.source}: arm "{arm.name}" could not be integrated: '
-                              f"{trajectory.message}")
-        for name, values in compute_observables(trajectory.y, arm_compiled.parameters,
-                                                baseline.state).items():
-            series[name].append(values)
+    t_out = study_grid(scenario.arms, patient, catalog, scenario.horizon_days)
+    runs = run_arms(scenario.arms, patient, catalog, t_out, settings)
+    for run in runs:
+        if not run.ok:
+            raise SolverError(f'{scenario.source}: arm "{run.name}" could not be integrated: '
+                              + "; ".join(run.attempts))
     data = {
-        o.name: (("arm", "time"), np.vstack(series[o.name]),
+        o.name: (("arm", "time"), np.vstack([run.observables[o.name] for run in runs]),
                  {"units": o.unit, "long_name": o.description})
         for o in OBSERVABLES
     }
@@ -101,5 +151,5 @@ def simulate(
         solver={"backend": settings.backend, "rtol": settings.rtol, "atol": settings.atol},
     )
     coords = {"arm": [a.name for a in scenario.arms],
-              "time": ("time", t_out, {"units": "day", "long_name": "days after infusion"})}
+              "time": ("time", runs[0].t, {"units": "day", "long_name": "days after infusion"})}
     return xr.Dataset(data, coords=coords, attrs=provenance.as_attrs())

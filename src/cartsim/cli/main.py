@@ -1,9 +1,10 @@
 """The ``cartsim`` command line: a thin front over the public API.
 
 Commands: ``simulate`` (every arm of a scenario for the typical patient, with trajectories,
-figures and a summary), ``params list`` / ``params show`` (catalogue records with their
-sources) and ``cite`` (the references a scenario uses). User errors print one sentence and
-exit with status 2; nothing here computes anything the API does not.
+figures and a summary), ``trial`` (a virtual trial, see ``cli.trial``), ``params list`` /
+``params show`` (catalogue records with their sources) and ``cite`` (the references a scenario
+uses). User errors print one sentence and exit with status 2; nothing here computes anything the
+API does not.
 """
 
 from __future__ import annotations
@@ -14,12 +15,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cartsim.cli.grade import grade_app
+from cartsim.cli.trial import trial
 from cartsim.errors import CartsimError
 
 app = typer.Typer(help="cartsim: a mechanistic simulator of CAR-T therapy in multiple sclerosis.",
                   no_args_is_help=True, add_completion=False)
 params_app = typer.Typer(help="Browse the cited parameter catalogue.", no_args_is_help=True)
 app.add_typer(params_app, name="params")
+app.add_typer(grade_app, name="grade")
+app.command()(trial)
 console = Console()
 
 

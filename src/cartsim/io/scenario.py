@@ -51,7 +51,11 @@ from cartsim.therapies.regimens import (
 THERAPIES = ("car_t", *ANTIBODIES, "ahsct", "none")
 LYMPHODEPLETING_DRUGS = ("fludarabine", "cyclophosphamide")
 
-_TOP_KEYS = ("scenario", "population", "solver", "arm")
+_TOP_KEYS = ("scenario", "population", "trial", "solver", "arm")
+_TRIAL_KEYS = ("design",)
+DESIGNS = ("parallel", "crossover")
+"""Trial designs: ``parallel`` randomises each patient to one arm (permuted blocks); ``crossover``
+gives every virtual patient every arm (a "digital twin" comparison)."""
 _SCENARIO_KEYS = ("name", "horizon_days", "seed", "description")
 _POPULATION_KEYS = ("disease", "n_patients", "eligibility")
 _SOLVER_KEYS = ("backend", "rtol", "atol", "max_steps")
@@ -118,6 +122,7 @@ class Scenario:
     solver: SolverSettings
     source: str
     digest: str
+    design: str = "parallel"
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -177,6 +182,9 @@ def parse_scenario(data: Mapping[str, object], source: str) -> Scenario:
     seed = _integer(scenario.get("seed", 1), source, "scenario.seed", minimum=0)
     population = _population(_table(data, "population", source, required=True), source)
     solver = _solver(_table(data, "solver", source, required=False), source)
+    trial = _table(data, "trial", source, required=False)
+    _check_keys(trial, _TRIAL_KEYS, source, "trial.", "in [trial]")
+    design = _choice(trial.get("design", "parallel"), DESIGNS, source, "trial.design", "design")
     arms = _arms(data.get("arm"), source, horizon)
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return Scenario(
@@ -189,6 +197,7 @@ def parse_scenario(data: Mapping[str, object], source: str) -> Scenario:
         solver=solver,
         source=source,
         digest=hashlib.sha256(canonical.encode("ascii")).hexdigest(),
+        design=design,
     )
 
 

@@ -8,7 +8,7 @@ summary table and the figures expect. This module computes readouts only; it int
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -197,8 +197,11 @@ def _register() -> tuple[Observable, ...]:
 
 
 OBSERVABLES: tuple[Observable, ...] = _register()
+OBSERVABLE_BY_NAME: dict[str, Observable] = {o.name: o for o in OBSERVABLES}
 
 
-def compute_observables(y: np.ndarray, p: np.ndarray, y0: np.ndarray) -> dict[str, np.ndarray]:
-    """All observables of a trajectory ``y`` (time x state)."""
-    return {o.name: np.asarray(o.compute(y, p, y0), dtype=float) for o in OBSERVABLES}
+def compute_observables(y: np.ndarray, p: np.ndarray, y0: np.ndarray,
+                        names: Sequence[str] | None = None) -> dict[str, np.ndarray]:
+    """The observables ``names`` (all by default) of a trajectory ``y`` (time x state)."""
+    wanted = OBSERVABLES if names is None else [OBSERVABLE_BY_NAME[n] for n in names]
+    return {o.name: np.asarray(o.compute(y, p, y0), dtype=float) for o in wanted}

@@ -32,6 +32,7 @@ _TYPICAL = {
     "edss": ("typical_edss", ""),
     "disease_duration_years": ("typical_disease_duration", "year"),
     "relapses_prior_year": ("typical_relapses_prior_year", ""),
+    "n_prior_therapies": ("typical_n_prior_therapies", ""),
     "prior_anti_cd20": ("typical_prior_anti_cd20", ""),
 }
 REFERENCE_PRODUCTION = 1e9

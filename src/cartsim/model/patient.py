@@ -2,8 +2,9 @@
 
 The model reads a Patient to set doses per kg or m2, baseline cell pools, tumour burden and the
 disease-specific relapse and lesion rates. ``typical_patient`` fills every covariate from the
-catalogue's ``typical_*`` records for the disease; scenario files may override any of them.
-This module declares covariates; it must not sample populations (that is ``population/``).
+catalogue's ``typical_*`` records for the disease; scenario files may override any of them;
+``cartsim.population`` samples them for virtual patients. This module declares covariates; it
+must not sample populations.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ COVARIATES: dict[str, tuple[str, str]] = {
     "edss": ("", "Expanded Disability Status Scale, 0-10"),
     "disease_duration_years": ("year", "years since onset"),
     "relapses_prior_year": ("", "relapses in the 12 months before treatment"),
+    "n_prior_therapies": ("", "prior disease-modifying therapies (lines of therapy in oncology)"),
     "prior_anti_cd20": ("", "1 if previously treated with an anti-CD20 antibody, else 0"),
     "bcell_blood_per_ul": ("cell/uL", "baseline blood CD19+ B cells"),
     "marrow_blast_pct": ("percent", "malignant blasts, % of marrow cells (b_all)"),
@@ -37,8 +39,9 @@ class Patient:
     Examples
     --------
     >>> p = Patient(disease="rrms", age=35, sex=1, weight_kg=70, height_cm=170, edss=3.0,
-    ...             disease_duration_years=8, relapses_prior_year=1, prior_anti_cd20=0,
-    ...             bcell_blood_per_ul=200, marrow_blast_pct=0, tumour_burden_cells=0)
+    ...             disease_duration_years=8, relapses_prior_year=1, n_prior_therapies=1,
+    ...             prior_anti_cd20=0, bcell_blood_per_ul=200, marrow_blast_pct=0,
+    ...             tumour_burden_cells=0)
     >>> round(p.bsa_m2, 2)
     1.82
     """
@@ -51,6 +54,7 @@ class Patient:
     edss: float
     disease_duration_years: float
     relapses_prior_year: float
+    n_prior_therapies: float
     prior_anti_cd20: float
     bcell_blood_per_ul: float
     marrow_blast_pct: float

@@ -1,8 +1,10 @@
 """Per-arm summary of a single-patient simulation: peaks, nadirs, depletion depth, relapse rate.
 
 ``summarise`` reduces the trajectories Dataset returned by ``simulate`` (dims ``arm``,
-``time``) to one row per arm; ``format_summary`` renders that table for the terminal. This
-module only reads finished trajectories: it must not run simulations or change the Dataset.
+``time``) to one row per arm, with the endpoint definitions of ``trials.endpoints`` (the
+relapse rate here is the expected one, not sampled); ``format_summary`` renders that table for
+the terminal. This module only reads finished trajectories: it must not run simulations or
+change the Dataset.
 """
 
 from __future__ import annotations
@@ -16,18 +18,7 @@ import xarray as xr
 from rich.table import Table
 
 from cartsim.model.observables import DAYS_PER_YEAR
-
-# B cells below 1 cell/µL count as depleted: about the lower limit of quantification of
-# routine clinical CD19 flow cytometry, the level at which CAR-T reports call B cells
-# "undetectable" and date their reappearance (e.g. 110 ± 32 days, Mackensen 2022, T1-04).
-B_CELL_DETECTION_LIMIT_PER_UL = 1.0
-
-# An arm whose peak CAR-T count is not above zero had no CAR-T product: antibody and
-# untreated arms carry exact zeros, so any positive count is an infused (or in vivo) product.
-CART_ABSENT_PEAK_PER_UL = 0.0
-
-# Days per year for annualised rates: the Julian year, which averages leap years as the
-# relapse-rate literature does when it converts follow-up days to patient-years.
+from cartsim.trials.endpoints import peak_day, reappearance_day
 
 
 @dataclass(frozen=True)
@@ -64,26 +55,11 @@ percent for ``*_pct*`` (depletion = 100 - the minimum % of untreated baseline; i
 change = last % of baseline - 100), pg/mL for IL-6, relapses per patient-year for the rate."""
 
 
-def _peak_day(time: np.ndarray, values: np.ndarray) -> float:
-    """Day of the maximum, or NaN when there is no CAR-T (max not above the absent level)."""
-    if not np.any(values > CART_ABSENT_PEAK_PER_UL):
-        return math.nan
-    return float(time[np.nanargmax(values)])
-
-
-def _reappearance_day(time: np.ndarray, values: np.ndarray) -> float:
-    """First day after the nadir at which depleted B cells are back at the detection limit."""
-    if not np.any(values < B_CELL_DETECTION_LIMIT_PER_UL):
-        return math.nan
-    nadir = int(np.nanargmin(values))
-    back = np.flatnonzero(values[nadir:] >= B_CELL_DETECTION_LIMIT_PER_UL)
-    return float(time[nadir + back[0]]) if back.size else math.nan
-
-
 def _arm_row(arm: xr.Dataset) -> dict[str, float]:
     """Summary values of one arm (a Dataset with the ``time`` dimension only)."""
     time = arm["time"].to_numpy()
-    horizon_years = (time[-1] - time[0]) / DAYS_PER_YEAR
+    day0 = int(np.searchsorted(time, 0.0))
+    horizon_years = (time[-1] - time[day0]) / DAYS_PER_YEAR
 
     def lowest(name: str) -> float:
         return float(arm[name].min())
@@ -96,7 +72,7 @@ def _arm_row(arm: xr.Dataset) -> dict[str, float]:
 
     return {
         "cart_peak_blood_per_ul": highest("cart_blood_per_ul"),
-        "cart_peak_day": _peak_day(time, arm["cart_blood_per_ul"].to_numpy()),
+        "cart_peak_day": peak_day(time, arm["cart_blood_per_ul"].to_numpy()),
         "b_cell_nadir_blood_per_ul": lowest("bcell_blood_per_ul"),
         "b_cell_depletion_pct_lymph_node": 100.0 - lowest("bcell_pct_baseline_lymph_node"),
         "b_cell_depletion_pct_cns": 100.0 - lowest("bcell_pct_baseline_cns"),
@@ -107,8 +83,9 @@ def _arm_row(arm: xr.Dataset) -> dict[str, float]:
         "il6_peak_pg_per_ml": highest("il6_pg_per_ml"),
         "igg_nadir_pct_of_baseline": lowest("igg_pct_baseline"),
         "intrathecal_igg_change_pct": last("intrathecal_igg_pct_baseline") - 100.0,
-        "annualized_relapse_rate": last("expected_relapses") / horizon_years,
-        "b_cell_reappearance_day": _reappearance_day(time, arm["bcell_blood_per_ul"].to_numpy()),
+        "annualized_relapse_rate": (last("expected_relapses")
+                                    - float(arm["expected_relapses"][day0])) / horizon_years,
+        "b_cell_reappearance_day": reappearance_day(time, arm["bcell_blood_per_ul"].to_numpy()),
     }
 
 

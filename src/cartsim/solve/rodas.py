@@ -1,14 +1,27 @@
 """The compiled default backend: Rodas4, a stiffly accurate Rosenbrock method, in numba.
 
-Rodas4 is the 6-stage, order-4(3) Rosenbrock method of Hairer & Wanner (Solving ODEs II,
-1996; coefficients as in their RODAS code, METH = 1). Each step needs one Jacobian (by
-forward differences, column by column) and one LU factorisation; it is L-stable, which suits
-this model: blood-tissue exchange runs at tens per day while plasma cells live for years.
-The integrator works on the scaled state z = y / scale, never steps across an event or output
-time (the engine hands it one segment at a time), projects tiny negative overshoots back to
-zero after each accepted step (every state is a non-negative amount) and returns a status
-instead of NaNs. Everything here is plain numba, so a solver call pickles and runs in any
-worker process. This module must not know what the states mean.
+Rodas4 is the 6-stage, order-4(3) Rosenbrock method of Hairer & Wanner (Solving ODEs II, 1996,
+section IV.7; coefficients as in their RODAS code, METH = 1). It is L-stable, which suits this
+model: blood-tissue exchange runs at tens per day while plasma cells live for years.
+
+One call integrates a whole patient arm: it steps freely across output times and produces the
+outputs from RODAS's continuous extension (order 3, exact at both ends of a step), and stops
+exactly at each event time, adds the event amounts there and restarts with a fresh initial
+step. Outputs at an event time are recorded after that time's events.
+
+Per step: one right-hand-side call at the step's start, the Jacobian there by grouped forward
+differences (``sparsity``), one LU factorisation of I / (gamma h) - J (``linalg``) and five
+more right-hand-side calls. A rejected step keeps the Jacobian (same point) and only
+refactorises. The Jacobian is not kept across accepted steps: a Rosenbrock method's order
+conditions assume the exact Jacobian at the step's start, and one that is a step old (an O(h)
+error) drops Rodas4 to order 2 and corrupts its error estimate; only W-methods tolerate
+that. Step sizes follow Hairer's RODAS controller with Gustafsson's predictive (PI-like) rule.
+
+The integrator works on the scaled state z = y / scale, projects tiny negative overshoots back
+to zero after each accepted step (and in the dense output; every state is a non-negative
+amount) and returns a status instead of NaNs. Everything here is plain numba on arrays, so a
+solver call pickles and runs in any worker process. This module must not know what the
+states mean.
 """
 
 from __future__ import annotations
@@ -16,181 +29,245 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from cartsim.model.rhs import rhs
-
-SUCCESS, STEP_LIMIT, STEP_TOO_SMALL, NOT_FINITE = 0, 1, 2, 3
+from cartsim.solve.linalg import lu_factor, lu_pack, lu_solve
+from cartsim.solve.scaled import NOT_FINITE, STEP_LIMIT, STEP_TOO_SMALL, SUCCESS, scaled_rhs
+from cartsim.solve.sparsity import grouped_jacobian
 
 _GAMMA = 0.25
 _A21 = 1.544
 _A31, _A32 = 0.9466785280815826, 0.2557011698983284
 _A41, _A42, _A43 = 3.314825187068521, 2.896124015972201, 0.9986419139977817
 _A51, _A52, _A53, _A54 = 1.221224509226641, 6.019134481288629, 12.53708332932087, -0.6878860361058950
-_C21 = -5.6688
-_C31, _C32 = -2.430093356833875, -0.2063599157091915
-_C41, _C42, _C43 = -0.1073529058151375, -9.594562251023355, -20.47028614809616
-_C51, _C52, _C53, _C54 = 7.496443313967647, -10.24680431464352, -33.99990352819905, 11.70890893206160
-_C61, _C62, _C63, _C64, _C65 = (8.083246795921522, -7.981132988064893, -31.52159432874371,
-                                16.31930543123136, -6.058818238834054)
+_ALPHA = np.array([
+    [0.0, 0.0, 0.0, 0.0, 0.0],
+    [_A21, 0.0, 0.0, 0.0, 0.0],
+    [_A31, _A32, 0.0, 0.0, 0.0],
+    [_A41, _A42, _A43, 0.0, 0.0],
+    [_A51, _A52, _A53, _A54, 0.0],
+    [_A51, _A52, _A53, _A54, 1.0],
+])
+"""Stage abscissae: stage s evaluates f at z + sum_j ALPHA[s, j] k_j (the last two at t + h)."""
+_C = np.array([
+    [0.0, 0.0, 0.0, 0.0, 0.0],
+    [-5.6688, 0.0, 0.0, 0.0, 0.0],
+    [-2.430093356833875, -0.2063599157091915, 0.0, 0.0, 0.0],
+    [-0.1073529058151375, -9.594562251023355, -20.47028614809616, 0.0, 0.0],
+    [7.496443313967647, -10.24680431464352, -33.99990352819905, 11.70890893206160, 0.0],
+    [8.083246795921522, -7.981132988064893, -31.52159432874371, 16.31930543123136,
+     -6.058818238834054],
+])
+"""Stage couplings: (I / (gamma h) - J) k_s = f(stage s) + sum_j C[s, j] k_j / h."""
+_D = np.array([
+    [10.12623508344586, -7.487995877610167, -34.80091861555747, -7.992771707568823,
+     1.025137723295662],
+    [-0.6762803392801253, 6.087714651680015, 16.43084320892478, 24.76722511418386,
+     -6.594389125716872],
+])
+"""Continuous extension: y(t + s h) = y0 (1 - s) + s (y1 + (1 - s) (D[0] k + s D[1] k))."""
+
+_SAFE = 0.9
+_FAC_SHRINK = 5.0
+_FAC_GROW = 1.0 / 6.0
+
+ACCEPTED, REJECTED, RHS_CALLS, JACOBIANS, FACTORISATIONS, FILLED = range(6)
+"""Positions in the ``stats`` array that ``rodas_solve`` fills."""
 
 
 @njit
-def scaled_rhs(z, p, scale, work, out):
-    """dz/dt for z = y / scale; ``work`` is scratch space for y."""
-    for i in range(z.shape[0]):
-        work[i] = z[i] * scale[i]
-    rhs(work, p, out)
-    for i in range(z.shape[0]):
-        out[i] /= scale[i]
+def _h_min(t):
+    return 1e-12 * max(1.0, abs(t))
 
 
 @njit
-def _lu_factor(a, piv):
-    n = a.shape[0]
-    for k in range(n):
-        best = k
-        for i in range(k + 1, n):
-            if abs(a[i, k]) > abs(a[best, k]):
-                best = i
-        piv[k] = best
-        if best != k:
-            for j in range(n):
-                a[k, j], a[best, j] = a[best, j], a[k, j]
-        pivot = a[k, k]
-        if pivot == 0.0:
+def _all_finite(v):
+    for i in range(v.shape[0]):  # noqa: SIM110 (numba compiles a plain loop fastest)
+        if not np.isfinite(v[i]):
             return False
-        for i in range(k + 1, n):
-            a[i, k] /= pivot
-            factor = a[i, k]
-            if factor != 0.0:
-                for j in range(k + 1, n):
-                    a[i, j] -= factor * a[k, j]
     return True
 
 
 @njit
-def _lu_solve(lu, piv, b):
-    n = lu.shape[0]
-    for k in range(n):
-        if piv[k] != k:
-            b[k], b[piv[k]] = b[piv[k]], b[k]
+def _initial_step(z, f0, p, scale, rtol, atol, span, work, z1, f1):
+    """Hairer & Wanner's starting step: a first guess from |z|/|f|, refined by one Euler step."""
+    n = z.shape[0]
+    dnf = 0.0
+    dny = 0.0
     for i in range(n):
-        for j in range(i):
-            b[i] -= lu[i, j] * b[j]
-    for i in range(n - 1, -1, -1):
-        for j in range(i + 1, n):
-            b[i] -= lu[i, j] * b[j]
-        b[i] /= lu[i, i]
+        sk = atol + rtol * abs(z[i])
+        dnf += (f0[i] / sk) ** 2
+        dny += (z[i] / sk) ** 2
+    dnf = np.sqrt(dnf / n)
+    dny = np.sqrt(dny / n)
+    h = 1e-6 if dnf <= 1e-5 or dny <= 1e-5 else 0.01 * dny / dnf
+    h = min(h, span)
+    for i in range(n):
+        z1[i] = z[i] + h * f0[i]
+    scaled_rhs(z1, p, scale, work, f1)
+    der2 = 0.0
+    for i in range(n):
+        sk = atol + rtol * abs(z[i])
+        der2 += ((f1[i] - f0[i]) / sk) ** 2
+    der2 = np.sqrt(der2 / n) / h
+    der12 = max(der2, dnf)
+    h1 = max(1e-6, h * 1e-3) if der12 <= 1e-15 else (0.01 / der12) ** 0.2
+    h = min(100.0 * h, h1, span)
+    return h if np.isfinite(h) and h > 0.0 else min(1e-6, span)
 
 
 @njit
-def _jacobian(z, f0, p, scale, work, tmp, jac):
-    n = z.shape[0]
-    zp = z.copy()
-    for j in range(n):
-        delta = 1.4901161193847656e-08 * max(abs(z[j]), 1.0)
-        zp[j] = z[j] + delta
-        scaled_rhs(zp, p, scale, work, tmp)
-        for i in range(n):
-            jac[i, j] = (tmp[i] - f0[i]) / delta
-        zp[j] = z[j]
+def rodas_solve(z, p, scale, t_out, event_times, event_states, event_amounts, rtol, atol,
+                max_steps, structure, out, stats):
+    """Integrate one arm: z (scaled, modified in place) from the first time to ``t_out[-1]``.
 
-
-@njit
-def rodas_segment(z, p, scale, t0, t1, h, rtol, atol, max_steps):
-    """Integrate z from t0 to exactly t1 in place.
-
-    Returns (status, last accepted step size, number of steps). ``h`` is the first trial step.
+    ``event_times`` must be sorted; ``structure`` is ``JacobianSparsity.arrays()``. ``out``
+    receives z at each output time; ``stats`` (int64, length 6) the counts named by
+    ``ACCEPTED`` ... ``FILLED`` (rows of ``out`` written). Returns a status code; on failure the
+    rows after ``stats[FILLED]`` are left untouched.
     """
+    col_ptr, row_idx, group_ptr, group_cols, order, position = structure
     n = z.shape[0]
-    work = np.empty(n)
-    f0 = np.empty(n)
-    tmp = np.empty(n)
-    jac = np.empty((n, n))
+    n_out = t_out.shape[0]
+    n_events = event_times.shape[0]
+    n_groups = group_ptr.shape[0] - 1
+    work, f0, f1, z1, delta = np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    ytmp, zp, dense = np.empty(n), z.copy(), np.empty((2, n))
+    k = np.empty((6, n))
+    jac = np.zeros((n, n))
     lu = np.empty((n, n))
-    piv = np.empty(n, dtype=np.int64)
-    k1, k2, k3 = np.empty(n), np.empty(n), np.empty(n)
-    k4, k5, err = np.empty(n), np.empty(n), np.empty(n)
-    ytmp = np.empty(n)
-    t = t0
-    steps = 0
-    h = min(h, t1 - t0)
-    while t < t1:
-        if steps >= max_steps:
-            return STEP_LIMIT, h, steps
-        if t + h > t1 or t + 1.01 * h >= t1:
-            h = t1 - t
-        if h < 1e-12 * max(1.0, abs(t)):
-            return STEP_TOO_SMALL, h, steps
-        scaled_rhs(z, p, scale, work, f0)
-        _jacobian(z, f0, p, scale, work, tmp, jac)
-        accepted = False
-        while not accepted:
-            steps += 1
-            if steps > max_steps:
-                return STEP_LIMIT, h, steps
+    piv, cols = np.empty(n, np.int64), np.empty(n, np.int64)
+    size = n * (n - 1) // 2
+    l_ptr, u_ptr = np.empty(n + 1, np.int64), np.empty(n + 1, np.int64)
+    l_idx, u_idx = np.empty(size, np.int64), np.empty(size, np.int64)
+    l_val, u_val, inv_diag, lu_work = np.empty(size), np.empty(size), np.empty(n), np.empty(n)
+    for i in range(stats.shape[0]):
+        stats[i] = 0
+
+    t = t_out[0] if n_events == 0 else min(t_out[0], event_times[0])
+    t_end = t_out[n_out - 1]
+    e = 0
+    j = 0
+    attempts = 0
+    while True:
+        while e < n_events and event_times[e] <= t:
+            z[event_states[e]] += event_amounts[e] / scale[event_states[e]]
+            e += 1
+        while j < n_out and t_out[j] <= t:
             for i in range(n):
-                for j in range(n):
-                    lu[i, j] = -jac[i, j]
-                lu[i, i] += 1.0 / (_GAMMA * h)
-            if not _lu_factor(lu, piv):
-                h *= 0.25
-                continue
+                out[j, i] = z[i]
+            j += 1
+            stats[FILLED] = j
+        if t >= t_end:
+            return SUCCESS
+        seg_end = event_times[e] if e < n_events and event_times[e] < t_end else t_end
+        h = 0.0
+        first = True
+        last_rejected = False
+        h_acc = 0.0
+        err_acc = 0.0
+        while t < seg_end:
+            scaled_rhs(z, p, scale, work, f0)
+            stats[RHS_CALLS] += 1
+            if not _all_finite(f0):
+                return NOT_FINITE
+            if first:
+                h = _initial_step(z, f0, p, scale, rtol, atol, seg_end - t, work, z1, f1)
+                stats[RHS_CALLS] += 1
+            if t + 1.01 * h >= seg_end:
+                h = seg_end - t
             for i in range(n):
-                k1[i] = f0[i]
-            _lu_solve(lu, piv, k1)
-            for i in range(n):
-                ytmp[i] = z[i] + _A21 * k1[i]
-            scaled_rhs(ytmp, p, scale, work, k2)
-            for i in range(n):
-                k2[i] += _C21 * k1[i] / h
-            _lu_solve(lu, piv, k2)
-            for i in range(n):
-                ytmp[i] = z[i] + _A31 * k1[i] + _A32 * k2[i]
-            scaled_rhs(ytmp, p, scale, work, k3)
-            for i in range(n):
-                k3[i] += (_C31 * k1[i] + _C32 * k2[i]) / h
-            _lu_solve(lu, piv, k3)
-            for i in range(n):
-                ytmp[i] = z[i] + _A41 * k1[i] + _A42 * k2[i] + _A43 * k3[i]
-            scaled_rhs(ytmp, p, scale, work, k4)
-            for i in range(n):
-                k4[i] += (_C41 * k1[i] + _C42 * k2[i] + _C43 * k3[i]) / h
-            _lu_solve(lu, piv, k4)
-            for i in range(n):
-                ytmp[i] = z[i] + _A51 * k1[i] + _A52 * k2[i] + _A53 * k3[i] + _A54 * k4[i]
-            scaled_rhs(ytmp, p, scale, work, k5)
-            for i in range(n):
-                k5[i] += (_C51 * k1[i] + _C52 * k2[i] + _C53 * k3[i] + _C54 * k4[i]) / h
-            _lu_solve(lu, piv, k5)
-            for i in range(n):
-                ytmp[i] += k5[i]
-            scaled_rhs(ytmp, p, scale, work, err)
-            for i in range(n):
-                err[i] += (_C61 * k1[i] + _C62 * k2[i] + _C63 * k3[i] + _C64 * k4[i]
-                           + _C65 * k5[i]) / h
-            _lu_solve(lu, piv, err)
-            total = 0.0
-            finite = True
-            for i in range(n):
-                new = ytmp[i] + err[i]
-                if not np.isfinite(new):
-                    finite = False
-                    break
-                tol = atol + rtol * max(abs(z[i]), abs(new))
-                total += (err[i] / tol) ** 2
-            if not finite:
-                h *= 0.25
-                if h < 1e-12 * max(1.0, abs(t)):
-                    return NOT_FINITE, h, steps
-                continue
-            norm = np.sqrt(total / n)
-            factor = 6.0 if norm == 0.0 else min(6.0, max(0.2, 0.9 * norm ** -0.25))
-            if norm <= 1.0:
-                accepted = True
-                t += h
+                zp[i] = z[i]
+            grouped_jacobian(z, f0, p, scale, col_ptr, row_idx, group_ptr, group_cols, zp, delta,
+                             work, f1, jac)
+            stats[RHS_CALLS] += n_groups
+            stats[JACOBIANS] += 1
+            while True:
+                if attempts >= max_steps:
+                    return STEP_LIMIT
+                attempts += 1
+                if h < _h_min(t):
+                    return STEP_TOO_SMALL
+                stats[FACTORISATIONS] += 1
+                if not lu_factor(jac, 1.0 / (_GAMMA * h), col_ptr, row_idx, position, lu, piv, cols):
+                    stats[REJECTED] += 1
+                    h *= 0.25
+                    continue
+                lu_pack(lu, l_ptr, l_idx, l_val, u_ptr, u_idx, u_val, inv_diag)
+                for s in range(6):
+                    stage = k[s]
+                    if s == 0:
+                        for i in range(n):
+                            stage[i] = f0[i]
+                    else:
+                        for i in range(n):
+                            acc = z[i]
+                            for q in range(s):
+                                acc += _ALPHA[s, q] * k[q, i]
+                            ytmp[i] = acc
+                        scaled_rhs(ytmp, p, scale, work, stage)
+                        for i in range(n):
+                            acc = 0.0
+                            for q in range(s):
+                                acc += _C[s, q] * k[q, i]
+                            stage[i] += acc / h
+                    lu_solve(order, piv, l_ptr, l_idx, l_val, u_ptr, u_idx, u_val, inv_diag,
+                             lu_work, stage)
+                stats[RHS_CALLS] += 5
+
+                total = 0.0
+                finite = True
                 for i in range(n):
-                    z[i] = max(0.0, ytmp[i] + err[i])
-            elif h < 1e-12 * max(1.0, abs(t)):
-                return STEP_TOO_SMALL, h, steps
-            h *= factor
-    return SUCCESS, h, steps
+                    new = ytmp[i] + k[5, i]
+                    if not np.isfinite(new):
+                        finite = False
+                        break
+                    tol = atol + rtol * max(abs(z[i]), abs(new))
+                    total += (k[5, i] / tol) ** 2
+                if not finite:
+                    stats[REJECTED] += 1
+                    last_rejected = True
+                    h *= 0.25
+                    if h < _h_min(t):
+                        return NOT_FINITE
+                    continue
+                norm = np.sqrt(total / n)
+                fac = max(_FAC_GROW, min(_FAC_SHRINK, norm ** 0.25 / _SAFE))
+                if norm > 1.0:
+                    stats[REJECTED] += 1
+                    last_rejected = True
+                    h = h / fac if not first else 0.1 * h
+                    continue
+                if not first:
+                    pred = (h_acc / h) * (norm * norm / err_acc) ** 0.25 / _SAFE
+                    fac = max(fac, max(_FAC_GROW, min(_FAC_SHRINK, pred)))
+                h_new = h / fac
+                if last_rejected:
+                    h_new = min(h_new, h)
+                first = False
+                last_rejected = False
+                h_acc = h
+                err_acc = max(0.01, norm)
+                stats[ACCEPTED] += 1
+
+                t_new = seg_end if t + h >= seg_end else t + h
+                for i in range(n):
+                    z1[i] = max(0.0, ytmp[i] + k[5, i])
+                if j < n_out and t_out[j] < seg_end and t_out[j] <= t_new:
+                    for r in range(2):
+                        for i in range(n):
+                            acc = 0.0
+                            for q in range(5):
+                                acc += _D[r, q] * k[q, i]
+                            dense[r, i] = acc
+                    while j < n_out and t_out[j] < seg_end and t_out[j] <= t_new:
+                        theta = (t_out[j] - t) / h
+                        for i in range(n):
+                            value = z[i] * (1.0 - theta) + theta * (
+                                z1[i] + (1.0 - theta) * (dense[0, i] + theta * dense[1, i]))
+                            out[j, i] = max(0.0, value)
+                        j += 1
+                        stats[FILLED] = j
+                for i in range(n):
+                    z[i] = z1[i]
+                t = t_new
+                h = h_new
+                break

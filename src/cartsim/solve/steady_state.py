@@ -51,7 +51,9 @@ from cartsim.model.states import (
     TCELL,
     VECTOR,
 )
-from cartsim.solve.rodas import SUCCESS, rodas_segment, scaled_rhs
+from cartsim.solve.engine import Problem, integrate
+from cartsim.solve.scaled import SUCCESS, scaled_rhs
+from cartsim.solve.settings import SolverSettings
 
 _B_LINEAGE = BCELL.ravel()
 _STEADY = np.setdiff1d(np.arange(SCALE_FLOOR.size), [RELAPSES, LESIONS])
@@ -97,11 +99,12 @@ def _polish(y: np.ndarray, p: np.ndarray) -> np.ndarray:
 
 def _settle(y: np.ndarray, p: np.ndarray, days: float) -> np.ndarray:
     scale = np.maximum(np.abs(y), SCALE_FLOOR)
-    z = y / scale
-    status, _, _ = rodas_segment(z, p, scale, 0.0, days, 0.1, 1e-6, 1e-9, 100_000)
-    if status != SUCCESS:
+    problem = Problem(y, p, scale, np.array([0.0, days]), np.array([]), np.array([], dtype=np.int64),
+                      np.array([]))
+    trajectory = integrate(problem, SolverSettings(rtol=1e-6, atol=1e-9, max_steps=100_000))
+    if trajectory.status != SUCCESS:
         raise SolverError("the untreated model could not be integrated towards steady state")
-    return z * scale
+    return trajectory.y[-1]
 
 
 def untreated_baseline(p: np.ndarray, guess: np.ndarray, bcell_blood_per_ul: float) -> Baseline:

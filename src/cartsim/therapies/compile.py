@@ -57,6 +57,8 @@ class CompiledArm:
     event_times: np.ndarray
     event_states: np.ndarray
     event_amounts: np.ndarray
+    last_dose_day: float | None = None
+    """Day of the last antibody dose within the horizon (antibody arms only)."""
 
     @property
     def first_day(self) -> float:
@@ -149,4 +151,6 @@ def compile_arm(therapy: Therapy, patient: Patient, catalog: Catalog, base: np.n
     times = np.array([e[0] for e in events], dtype=float)
     states = np.array([e[1] for e in events], dtype=np.int64)
     amounts = np.array([e[2] for e in events], dtype=float)
-    return CompiledArm(p, times, states, amounts)
+    doses = times[np.isin(states, (AB_CENTRAL, AB_DEPOT))]
+    last_dose = float(doses.max()) if isinstance(therapy, AntiCD20) and doses.size else None
+    return CompiledArm(p, times, states, amounts, last_dose)

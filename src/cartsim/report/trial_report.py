@@ -1,0 +1,207 @@
+"""The HTML report of a virtual trial: figures and the endpoint table in one self-contained file.
+
+Figures (PNG, embedded as base64 so the file can be mailed or archived alone): percentile bands
+of B cells per compartment, blood CAR-T, IL-6 and IgG per arm; Kaplan-Meier curves of
+relapse-free survival; the distribution of the worst CRS and ICANS grade per arm; the screening
+funnel. Each figure is also written as a PNG next to the report. This module reads finished
+results; it runs no simulation.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib import colormaps
+from matplotlib.figure import Figure
+
+from cartsim.io.scenario import Scenario
+from cartsim.population import Screening
+from cartsim.trials import bands
+
+_COLOURS = colormaps["tab10"].colors
+_GRADES = (0, 1, 2, 3, 4)
+
+
+def _band_figure(scenario: Scenario, counts: np.ndarray, days: np.ndarray) -> Figure:
+    n = len(bands.BAND_SERIES)
+    cols = 4
+    fig = Figure(figsize=(4.2 * cols, 3.2 * -(-n // cols)))
+    axes = fig.subplots(-(-n // cols), cols, squeeze=False)
+    pct = bands.percentiles(counts)
+    for s, (_, title, unit) in enumerate(bands.BAND_SERIES):
+        ax = axes.flat[s]
+        for a, arm in enumerate(scenario.arms):
+            q = pct[s, a]
+            if np.all(np.isnan(q)):
+                continue
+            colour = _COLOURS[a % len(_COLOURS)]
+            ax.fill_between(days, q[:, 0], q[:, 4], color=colour, alpha=0.12, linewidth=0)
+            ax.fill_between(days, q[:, 1], q[:, 3], color=colour, alpha=0.25, linewidth=0)
+            ax.plot(days, q[:, 2], color=colour, label=arm.name)
+        ax.set_yscale("symlog", linthresh=1e-2)
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("day")
+        ax.set_ylabel(unit)
+    for ax in axes.flat[n:]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=8)
+    fig.suptitle("Median, 25-75% and 5-95% of patients", fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def kaplan_meier(times: np.ndarray, observed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Kaplan-Meier survival steps (times, survival) from event/censoring times.
+
+    Examples
+    --------
+    >>> kaplan_meier(np.array([1.0, 2.0, 3.0, 3.0]), np.array([True, False, True, False]))[1]
+    array([1.   , 0.75 , 0.75 , 0.375])
+    """
+    order = np.argsort(times, kind="stable")
+    times, observed = times[order], observed[order]
+    steps_t, steps_s = [0.0], [1.0]
+    at_risk = times.size
+    survival = 1.0
+    for t in np.unique(times):
+        here = times == t
+        events = int(observed[here].sum())
+        if events:
+            survival *= 1.0 - events / at_risk
+        steps_t.append(float(t))
+        steps_s.append(survival)
+        at_risk -= int(here.sum())
+    return np.array(steps_t), np.array(steps_s)
+
+
+def _km_figure(scenario: Scenario, rows: pd.DataFrame, events: pd.DataFrame) -> Figure:
+    fig = Figure(figsize=(6.5, 4.2))
+    ax = fig.subplots()
+    first = events[events["event"] == "relapse"].groupby(["patient", "arm"])["day"].min()
+    for a, arm in enumerate(scenario.arms):
+        patients = rows[(rows["arm"] == arm.name) & (rows["status"] == "ok")]["patient"].to_numpy()
+        if patients.size == 0:
+            continue
+        day = np.array([first.get((p, arm.name), np.nan) for p in patients])
+        observed = np.isfinite(day)
+        t, s = kaplan_meier(np.where(observed, day, scenario.horizon_days), observed)
+        ax.step(t, 100.0 * s, where="post", color=_COLOURS[a % len(_COLOURS)],
+                label=f"{arm.name} (n={patients.size})")
+    ax.set_xlabel("day")
+    ax.set_ylabel("relapse-free, % of patients")
+    ax.set_ylim(0, 102)
+    ax.legend(fontsize=8)
+    ax.set_title("Relapse-free survival (Kaplan-Meier)")
+    fig.tight_layout()
+    return fig
+
+
+def _grade_figure(scenario: Scenario, rows: pd.DataFrame) -> Figure:
+    fig = Figure(figsize=(10, 4.0))
+    axes = fig.subplots(1, 2)
+    names = [a.name for a in scenario.arms]
+    ok = rows[rows["status"] == "ok"]
+    for ax, (column, title) in zip(axes, (("crs_max_grade", "CRS"), ("icans_max_grade", "ICANS")),
+                                   strict=True):
+        bottom = np.zeros(len(names))
+        for g in _GRADES:
+            share = np.array([100.0 * float((ok[ok["arm"] == n][column] == g).mean())
+                              if (ok["arm"] == n).any() else 0.0 for n in names])
+            ax.bar(names, share, bottom=bottom, label=f"grade {g}",
+                   color=colormaps["Reds"](0.15 + 0.2 * g))
+            bottom += share
+        ax.set_title(f"Worst {title} grade (ASTCT)")
+        ax.set_ylabel("% of patients")
+        ax.tick_params(axis="x", rotation=20, labelsize=8)
+    axes[1].legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def _funnel_figure(screening: Screening) -> Figure:
+    log = screening.as_dict()
+    labels = ["screened"] + [f"excluded: {c}" for c in log["excluded_first"]] + ["enrolled"]
+    values = [log["screened"], *log["excluded_first"].values(), log["enrolled"]]
+    fig = Figure(figsize=(6.5, 0.5 * len(labels) + 1.2))
+    ax = fig.subplots()
+    ax.barh(labels[::-1], values[::-1], color=["#4c72b0"] + ["#c44e52"] * (len(labels) - 2)
+            + ["#55a868"])
+    for y, v in enumerate(values[::-1]):
+        ax.text(v, y, f" {v}", va="center", fontsize=8)
+    ax.set_xlabel("patients")
+    ax.set_title("Screening (exclusions by first failed criterion)")
+    fig.tight_layout()
+    return fig
+
+
+def _embed(fig: Figure, path: Path) -> str:
+    fig.savefig(path, dpi=110)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f'<img alt="{html.escape(path.stem)}" src="data:image/png;base64,{data}">'
+
+
+def _format(block: object) -> str:
+    if block is None:
+        return "–"
+    assert isinstance(block, dict)
+    if "ci95" in block:
+        lo, hi = block["ci95"]
+        return f"{block['value']:.1f}% ({lo:.1f}–{hi:.1f}), n={block['n']}"
+    return f"{block['median']:.3g} [{block['p25']:.3g}–{block['p75']:.3g}], n={block['n']}"
+
+
+def _endpoint_table(endpoints: dict) -> str:
+    arms = endpoints["arms"]
+    names = list(next(iter(arms.values()))["endpoints"])
+    head = "".join(f"<th>{html.escape(a)} (N={arms[a]['n_patients']})</th>" for a in arms)
+    body = "".join(
+        f"<tr><td>{html.escape(n)}</td>"
+        + "".join(f"<td>{_format(arms[a]['endpoints'][n])}</td>" for a in arms) + "</tr>"
+        for n in names)
+    return f"<table><tr><th>endpoint</th>{head}</tr>{body}</table>"
+
+
+def write_trial_report(out: Path, scenario: Scenario, rows: pd.DataFrame, events: pd.DataFrame,
+                       counts: np.ndarray, endpoints: dict, screening: Screening) -> Path:
+    """Write ``out/report.html`` (and the figures as PNG under ``out/figures``)."""
+    figures = out / "figures"
+    figures.mkdir(exist_ok=True)
+    days = np.arange(0, counts.shape[2]) * bands.BAND_STEP_DAYS
+    images = [
+        ("Trajectories", _embed(_band_figure(scenario, counts, days), figures / "bands.png")),
+        ("Relapse-free survival", _embed(_km_figure(scenario, rows, events), figures / "relapse_free.png")),
+        ("CRS and ICANS", _embed(_grade_figure(scenario, rows), figures / "toxicity_grades.png")),
+        ("Screening", _embed(_funnel_figure(screening), figures / "screening.png")),
+    ]
+    failures = rows[rows["status"] != "ok"]
+    failure_note = (f"<p><b>{len(failures)} patient-arms could not be integrated</b>; see the "
+                    "<code>status</code> and <code>reason</code> columns of patients.parquet.</p>"
+                    if len(failures) else "<p>Every patient was integrated.</p>")
+    provenance = html.escape(str(endpoints["provenance"]))
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(scenario.name)}</title>
+<style>body{{font-family:sans-serif;max-width:1200px;margin:2em auto;color:#222}}
+table{{border-collapse:collapse;font-size:13px}}td,th{{border:1px solid #ccc;padding:3px 6px}}
+img{{max-width:100%}}</style></head><body>
+<h1>{html.escape(scenario.name)}</h1>
+<p>{html.escape(scenario.description)}</p>
+<p>Design: {scenario.design}; seed {endpoints['seed']}; cartsim {endpoints['cartsim_version']}.</p>
+{failure_note}
+<h2>Endpoints</h2>
+<p>Distributions: median [25th–75th percentile], n patients for whom the endpoint is defined.
+Proportions: percent (Wilson 95% interval), n. Definitions: docs/trials.md.</p>
+{_endpoint_table(endpoints)}
+{''.join(f'<h2>{html.escape(title)}</h2>{img}' for title, img in images)}
+<h2>Provenance</h2><p><code>{provenance}</code></p>
+</body></html>
+"""
+    path = out / "report.html"
+    path.write_text(page, encoding="utf-8")
+    return path

@@ -1,0 +1,1 @@
+"""Virtual trials: screening, randomisation, chunked simulation, endpoints and reports."""

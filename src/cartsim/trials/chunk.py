@@ -1,0 +1,159 @@
+"""One chunk of a virtual trial: simulate its patients and reduce them to rows, events, bands.
+
+``run_chunk`` is what a worker process (local or Dask) executes. It receives everything it
+needs in a picklable ``ChunkTask`` (virtual patients with their arms, the catalogue, solver
+settings, the seed), integrates each patient's arms with retries, and returns a
+``ChunkResult``: one row per patient and arm (covariates, endpoints, status), the events
+(relapses, B-cell reappearance, CRS and ICANS episodes), band counts, and, when asked, the daily
+trajectories of the endpoint series. Random numbers come from one stream per patient
+(``numpy.random.default_rng([seed, patient, stream])``), so a patient's numbers do not depend
+on which chunk or worker runs it. A patient that cannot be integrated is reported with its
+status and reason, never as silent NaNs. Writing files is the caller's job.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import math
+from dataclasses import asdict, dataclass
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+
+from cartsim.errors import CartsimError
+from cartsim.parameters.catalog import Catalog
+from cartsim.population import VirtualPatient
+from cartsim.safety import LinkThresholds
+from cartsim.simulation import ArmRun, run_arms
+from cartsim.solve.settings import SolverSettings
+from cartsim.therapies.regimens import Arm, CarT
+from cartsim.trials import bands
+from cartsim.trials.endpoints import SERIES, arm_endpoints, reappearance_day, relapse_days
+from cartsim.trials.toxicity import simulated_toxicity
+
+RELAPSE_STREAM = 1
+"""Stream number of a patient's relapse draws (shared by all arms of a crossover patient)."""
+
+
+def _mappingproxy(items: dict) -> MappingProxyType:
+    return MappingProxyType(items)
+
+
+copyreg.pickle(MappingProxyType, lambda m: (_mappingproxy, (dict(m),)))
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """Everything a worker needs to simulate one chunk of patients."""
+
+    index: int
+    patients: tuple[VirtualPatient, ...]
+    assignments: tuple[tuple[int, ...], ...]
+    arms: tuple[Arm, ...]
+    settings: SolverSettings
+    seed: int
+    catalog: Catalog
+    t: np.ndarray
+    keep_trajectories: bool
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    """The reduced results of one chunk."""
+
+    index: int
+    rows: pd.DataFrame
+    events: pd.DataFrame
+    counts: np.ndarray
+    trajectories: np.ndarray | None
+
+
+def relapse_thresholds(seed: int, patient: int, needed: float) -> np.ndarray:
+    """Running sums of unit exponential draws of one patient, at least up to ``needed``.
+
+    Draws come in fixed batches, so the sequence is the same however far it is extended.
+    """
+    rng = np.random.default_rng([seed, patient, RELAPSE_STREAM])
+    sums = np.cumsum(rng.exponential(size=32))
+    while sums[-1] <= needed:
+        sums = np.concatenate((sums, sums[-1] + np.cumsum(rng.exponential(size=32))))
+    return sums
+
+
+def _covariates(vp: VirtualPatient) -> dict[str, object]:
+    return {**asdict(vp.patient), "bsa_m2": vp.patient.bsa_m2}
+
+
+def _failed_rows(vp: VirtualPatient, arms: tuple[Arm, ...], arm_ids: tuple[int, ...],
+                 reason: str) -> list[dict[str, object]]:
+    return [{"patient": vp.index, "arm": arms[a].name, "status": "failed", "reason": reason,
+             **_covariates(vp)} for a in arm_ids]
+
+
+def _patient(task: ChunkTask, vp: VirtualPatient, arm_ids: tuple[int, ...], link: LinkThresholds,
+             counts: np.ndarray, trajectories: np.ndarray | None, row_index: int
+             ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    arms = tuple(task.arms[a] for a in arm_ids)
+    try:
+        runs = run_arms(arms, vp.patient, task.catalog.with_values(vp.parameter_values),
+                        task.t, task.settings, observables=SERIES)
+    except CartsimError as error:
+        return _failed_rows(vp, task.arms, arm_ids, str(error)), []
+    hazard = max((float(np.nanmax(r.observables["expected_relapses"])) for r in runs if r.ok),
+                 default=0.0)
+    thresholds = relapse_thresholds(task.seed, vp.index, hazard)
+    rows, events = [], []
+    for a, run in zip(arm_ids, runs, strict=True):
+        if not run.ok:
+            rows += _failed_rows(vp, task.arms, (a,), "; ".join(run.attempts))
+            continue
+        row, arm_events = _arm_outcome(task.arms[a], run, thresholds, link)
+        rows.append({"patient": vp.index, "arm": run.name, "status": "ok",
+                     "reason": "; ".join(run.attempts[:-1]), **_covariates(vp), **row})
+        events += [{"patient": vp.index, "arm": run.name, **e} for e in arm_events]
+        bands.add_patient(counts, a, run.t, run.observables)
+        if trajectories is not None:
+            trajectories[row_index, a] = np.array([run.observables[s] for s in SERIES])
+    return rows, events
+
+
+def _arm_outcome(arm: Arm, run: ArmRun, thresholds: np.ndarray, link: LinkThresholds
+                 ) -> tuple[dict[str, float], list[dict[str, object]]]:
+    series, t = run.observables, run.t
+    relapses = relapse_days(t, series["expected_relapses"], thresholds)
+    row = arm_endpoints(t, series, relapses, run.last_dose_day, isinstance(arm.therapy, CarT))
+    toxicity = simulated_toxicity(t, series["il6_pg_per_ml"], series["crp_mg_per_l"],
+                                  series["bbb_index"], link)
+    row.update(toxicity.summary)
+    events: list[dict[str, object]] = [
+        {"event": "relapse", "day": float(d), "grade": math.nan, "duration_days": math.nan}
+        for d in relapses]
+    back = reappearance_day(t, series["bcell_blood_per_ul"])
+    if math.isfinite(back):
+        events.append({"event": "b_cell_reappearance", "day": back, "grade": math.nan,
+                       "duration_days": math.nan})
+    events += toxicity.events
+    return row, events
+
+
+def run_chunk(task: ChunkTask) -> ChunkResult:
+    """Simulate every patient of ``task`` and reduce the results (see the module docstring)."""
+    rows: list[dict[str, object]] = []
+    events: list[dict[str, object]] = []
+    counts = bands.empty_counts(len(task.arms), bands.band_days(task.t).size)
+    link = LinkThresholds.from_catalog(task.catalog)
+    trajectories = (np.full((len(task.patients), len(task.arms), len(SERIES), task.t.size), np.nan,
+                            dtype=np.float32) if task.keep_trajectories else None)
+    for row_index, (vp, arm_ids) in enumerate(zip(task.patients, task.assignments, strict=True)):
+        patient_rows, patient_events = _patient(task, vp, arm_ids, link, counts, trajectories,
+                                                row_index)
+        rows += patient_rows
+        events += patient_events
+    return ChunkResult(task.index, pd.DataFrame(rows), pd.DataFrame(events, columns=list(EVENT_COLUMNS)),
+                       counts, trajectories)
+
+
+EVENT_COLUMNS = ("patient", "arm", "event", "day", "grade", "duration_days")
+"""Columns of the events table; ``grade`` and ``duration_days`` apply to CRS/ICANS episodes."""
+

@@ -1,0 +1,82 @@
+"""Where chunks run: in this process, in local worker processes, or on a Dask cluster.
+
+An engine maps ``run_chunk`` over tasks and yields results as they finish, keeping a bounded
+number of chunks in flight (twice the workers) so that memory stays bounded by the chunk size,
+not by the number of patients. Results are independent of the engine: each patient carries its
+own random streams and the caller writes results by chunk index. Worker processes are started
+with ``fork`` on Linux, so that they inherit the compiled model instead of compiling it again;
+elsewhere they spawn and compile once each.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+
+from cartsim.trials.chunk import ChunkResult, ChunkTask
+
+ENGINES = ("local", "dask")
+
+
+def _bounded(submit: Callable[[ChunkTask], Future], tasks: Iterable[ChunkTask], in_flight: int,
+             wait_any: Callable[[set], set]) -> Iterator[ChunkResult]:
+    pending: set = set()
+    for task in tasks:
+        pending.add(submit(task))
+        if len(pending) >= in_flight:
+            finished = wait_any(pending)
+            pending -= finished
+            yield from (f.result() for f in finished)
+    while pending:
+        finished = wait_any(pending)
+        pending -= finished
+        yield from (f.result() for f in finished)
+
+
+@dataclass(frozen=True)
+class LocalEngine:
+    """Run chunks in this process (``workers = 1``) or in a pool of worker processes."""
+
+    workers: int = 1
+
+    def map(self, run: Callable[[ChunkTask], ChunkResult], tasks: Iterable[ChunkTask]
+            ) -> Iterator[ChunkResult]:
+        if self.workers <= 1:
+            yield from (run(task) for task in tasks)
+            return
+        method = "fork" if sys.platform.startswith("linux") else "spawn"
+        context = multiprocessing.get_context(method)
+        with ProcessPoolExecutor(self.workers, mp_context=context) as pool:
+            yield from _bounded(lambda task: pool.submit(run, task), tasks, 2 * self.workers,
+                                lambda fs: wait(fs, return_when=FIRST_COMPLETED).done)
+
+
+@dataclass(frozen=True)
+class DaskEngine:
+    """Run chunks on a Dask cluster: the scheduler at ``address``, or a new LocalCluster."""
+
+    address: str | None = None
+    workers: int = 2
+
+    def map(self, run: Callable[[ChunkTask], ChunkResult], tasks: Iterable[ChunkTask]
+            ) -> Iterator[ChunkResult]:
+        from dask.distributed import Client, LocalCluster
+        from dask.distributed import wait as dask_wait
+
+        if self.address:
+            client, cluster = Client(self.address), None
+        else:
+            cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
+            client = Client(cluster)
+        try:
+            in_flight = 2 * max(1, len(client.scheduler_info()["workers"]))
+            yield from _bounded(lambda task: client.submit(run, task, pure=False), tasks, in_flight,
+                                lambda fs: set(dask_wait(list(fs), return_when="FIRST_COMPLETED").done))
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()

@@ -1,0 +1,122 @@
+"""The on-disk layout of a trial run, written chunk by chunk so that nothing finished is lost.
+
+    DIR/run.json                 what is being run (checked on --resume)
+    DIR/chunks/NNNNNN.rows.parquet, .events.parquet, .bands.npy, .done
+    DIR/trajectories.zarr        daily endpoint series, chunked by patient (when asked for)
+
+A chunk counts as finished only when its ``.done`` marker exists; the marker is written last
+and every file is written under a temporary name and renamed, so an interrupted run leaves
+either a whole chunk or none. This module reads and writes files; it simulates nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import zarr
+
+from cartsim.errors import CartsimError
+from cartsim.trials.chunk import ChunkResult
+from cartsim.trials.endpoints import SERIES
+
+CHUNKS = "chunks"
+MANIFEST = "run.json"
+TRAJECTORIES = "trajectories.zarr"
+
+
+def _atomic(path: Path, write) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    write(tmp)
+    os.replace(tmp, path)
+
+
+class ChunkStore:
+    """Finished chunks of one trial run under ``out``."""
+
+    def __init__(self, out: Path):
+        self.out = out
+        self.chunks = out / CHUNKS
+
+    def start(self, manifest: Mapping[str, object], resume: bool) -> None:
+        """Create the layout, or check that a resumed run is the same run."""
+        path = self.out / MANIFEST
+        if path.exists():
+            if not resume:
+                raise CartsimError(f"{self.out} already holds a trial run; pass --resume to continue "
+                                   "it or choose another --out directory")
+            previous = json.loads(path.read_text())
+            changed = sorted(k for k in manifest if previous.get(k) != manifest[k])
+            if changed:
+                raise CartsimError(f"{self.out} holds a different run ({', '.join(changed)} changed); "
+                                   "it cannot be resumed with these settings")
+            return
+        self.chunks.mkdir(parents=True, exist_ok=True)
+        _atomic(path, lambda p: p.write_text(json.dumps(manifest, indent=2)))
+
+    def done(self) -> set[int]:
+        """Indices of finished chunks."""
+        return {int(p.name.split(".")[0]) for p in self.chunks.glob("*.done")}
+
+    def write(self, result: ChunkResult) -> None:
+        """Write one chunk's rows, events and band counts, then its marker."""
+        stem = self.chunks / f"{result.index:06d}"
+        _atomic(stem.with_suffix(".rows.parquet"), lambda p: result.rows.to_parquet(p, index=False))
+        _atomic(stem.with_suffix(".events.parquet"),
+                lambda p: result.events.to_parquet(p, index=False))
+
+        def save_counts(p: Path) -> None:
+            with open(p, "wb") as f:
+                np.save(f, result.counts)
+
+        _atomic(stem.with_suffix(".bands.npy"), save_counts)
+        stem.with_suffix(".done").touch()
+
+    def _finished(self, suffix: str) -> Iterator[Path]:
+        for index in sorted(self.done()):
+            yield self.chunks / f"{index:06d}{suffix}"
+
+    def rows(self) -> pd.DataFrame:
+        """Every finished row, in chunk order."""
+        return pd.concat([pd.read_parquet(p) for p in self._finished(".rows.parquet")],
+                         ignore_index=True)
+
+    def events(self) -> pd.DataFrame:
+        """Every finished event, in chunk order."""
+        return pd.concat([pd.read_parquet(p) for p in self._finished(".events.parquet")],
+                         ignore_index=True)
+
+    def counts(self) -> np.ndarray:
+        """Band counts summed over finished chunks."""
+        total = None
+        for path in self._finished(".bands.npy"):
+            counts = np.load(path)
+            total = counts if total is None else total + counts
+        assert total is not None, "no finished chunk"
+        return total
+
+
+def create_trajectories(out: Path, n_patients: int, arms: Sequence[str], t: np.ndarray,
+                        chunk_size: int) -> None:
+    """Create (or keep, on resume) ``trajectories.zarr``: one array per series, (patient, arm, day)."""
+    path = out / TRAJECTORIES
+    if path.exists():
+        return
+    root = zarr.open_group(str(path), mode="w")
+    root.attrs.update({"arms": list(arms), "days": t.tolist(), "series": list(SERIES)})
+    for name in SERIES:
+        root.create_array(name, shape=(n_patients, len(arms), t.size),
+                          chunks=(chunk_size, len(arms), t.size), dtype="float32",
+                          fill_value=np.nan)
+
+
+def write_trajectories(out: Path, first_patient: int, values: np.ndarray) -> None:
+    """Write one chunk's trajectories (patients, arms, series, days) at its patient offset."""
+    root = zarr.open_group(str(out / TRAJECTORIES), mode="r+")
+    stop = first_patient + values.shape[0]
+    for s, name in enumerate(SERIES):
+        root[name][first_patient:stop] = values[:, :, s, :]
