@@ -63,7 +63,10 @@ class Trajectory:
     """States at the output times (rows) with the solver's status and work counts.
 
     ``steps`` counts accepted steps; ``rejected`` the rejected ones (the compiled backend
-    only: SciPy does not report them); ``rhs_calls`` includes the calls spent on Jacobians.
+    only: SciPy does not report them). ``rhs_calls`` includes the calls spent on Jacobians for
+    ``rodas``; for the SciPy backends it is SciPy's ``nfev``, which leaves out the calls of its
+    finite-difference Jacobians (``jacobians`` times 104, or times the column groups with a
+    sparsity pattern).
     """
 
     t: np.ndarray
@@ -95,19 +98,21 @@ def integrate(problem: Problem, settings: SolverSettings) -> Trajectory:
     """
     if settings.backend not in BACKENDS:
         raise SolverError(f'unknown solver backend "{settings.backend}"; valid: {BACKENDS}')
-    scale = np.ascontiguousarray(problem.scale, dtype=float)
-    p = np.ascontiguousarray(problem.parameters, dtype=float)
-    z = np.ascontiguousarray(problem.y0, dtype=float) / scale
-    t_out = np.ascontiguousarray(problem.t_out, dtype=float)
+    # Fresh writeable float arrays: numba compiles per array type, and a read-only or
+    # non-contiguous input would cost a second compilation of the whole model.
+    scale = np.array(problem.scale, dtype=float)
+    p = np.array(problem.parameters, dtype=float)
+    z = np.array(problem.y0, dtype=float) / scale
+    t_out = np.array(problem.t_out, dtype=float)
     out = np.full((t_out.size, z.size), np.nan)
     if t_out.size == 0:
         return Trajectory(t_out, out, SUCCESS, 0)
     order = np.argsort(np.asarray(problem.event_times, dtype=float), kind="stable")
-    event_times = np.ascontiguousarray(np.asarray(problem.event_times, dtype=float)[order])
-    event_states = np.ascontiguousarray(np.asarray(problem.event_states, dtype=np.int64)[order])
-    event_amounts = np.ascontiguousarray(np.asarray(problem.event_amounts, dtype=float)[order])
-    sparsity = jacobian_sparsity(p, scale)
+    event_times = np.array(problem.event_times, dtype=float)[order]
+    event_states = np.array(problem.event_states, dtype=np.int64)[order]
+    event_amounts = np.array(problem.event_amounts, dtype=float)[order]
     if settings.backend == "rodas":
+        sparsity = jacobian_sparsity(p, scale)
         stats = np.zeros(6, dtype=np.int64)
         status = rodas_solve(z, p, scale, t_out, event_times, event_states, event_amounts,
                              settings.rtol, settings.atol, settings.max_steps, sparsity.arrays(),
@@ -115,8 +120,9 @@ def integrate(problem: Problem, settings: SolverSettings) -> Trajectory:
         return Trajectory(t_out, out * scale, int(status), int(stats[ACCEPTED]),
                           int(stats[REJECTED]), int(stats[RHS_CALLS]), int(stats[JACOBIANS]),
                           int(stats[FACTORISATIONS]))
+    pattern = jacobian_sparsity(p, scale).pattern if settings.backend == "radau" else None
     status, counts = scipy_solve(settings.backend, z, p, scale, t_out, event_times, event_states,
                                  event_amounts, settings.rtol, settings.atol, settings.max_steps,
-                                 sparsity.pattern, out)
+                                 pattern, out)
     return Trajectory(t_out, out * scale, status, counts["accepted"], 0, counts["rhs_calls"],
                       counts["jacobians"], counts["factorisations"])

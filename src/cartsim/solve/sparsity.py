@@ -142,7 +142,9 @@ def sparsity_from_pattern(pattern: np.ndarray) -> JacobianSparsity:
 
 @lru_cache(maxsize=64)
 def _probed(p_bytes: bytes, scale_bytes: bytes) -> bytes:
-    return probe_pattern(np.frombuffer(p_bytes), np.frombuffer(scale_bytes)).tobytes()
+    # Writeable copies: numba would compile the whole model again for read-only arrays.
+    p, scale = np.frombuffer(p_bytes).copy(), np.frombuffer(scale_bytes).copy()
+    return probe_pattern(p, scale).tobytes()
 
 
 @lru_cache(maxsize=64)
