@@ -35,13 +35,12 @@ import numpy as np  # noqa: E402
 from cartsim import __version__  # noqa: E402
 from cartsim.io.scenario import load_scenario  # noqa: E402
 from cartsim.model.parameterise import typical_patient  # noqa: E402
-from cartsim.model.states import SCALE_FLOOR  # noqa: E402
 from cartsim.parameters import load_catalog  # noqa: E402
-from cartsim.simulation import patient_baseline  # noqa: E402
+from cartsim.simulation import arm_problems as build_arm_problems  # noqa: E402
+from cartsim.simulation import study_grid  # noqa: E402
 from cartsim.solve.engine import Problem, Trajectory, integrate  # noqa: E402
 from cartsim.solve.settings import SolverSettings  # noqa: E402
 from cartsim.solve.sparsity import forget_probes, jacobian_sparsity  # noqa: E402
-from cartsim.therapies.compile import compile_arm  # noqa: E402
 
 DEFAULT_SCENARIO = "scenarios/ms_cd19_vs_ocrelizumab.toml"
 RESULTS = Path(__file__).parent / "results"
@@ -57,16 +56,9 @@ def arm_problems(path: str) -> dict[str, Problem]:
     catalog = load_catalog()
     population = scenario.population
     patient = typical_patient(catalog, population.disease, population.covariates)
-    baseline = patient_baseline(catalog, patient)
-    horizon = scenario.horizon_days
-    compiled = [compile_arm(arm.therapy, patient, catalog, baseline.parameters, horizon)
-                for arm in scenario.arms]
-    start = np.floor(min(c.first_day for c in compiled))
-    t_out = np.arange(start, np.floor(horizon) + 1.0)
-    scale = np.maximum(np.abs(baseline.state), SCALE_FLOOR)
-    return {arm.name: Problem(baseline.state, c.parameters, scale, t_out, c.event_times,
-                              c.event_states, c.event_amounts)
-            for arm, c in zip(scenario.arms, compiled, strict=True)}
+    t_out = study_grid(scenario.arms, patient, catalog, scenario.horizon_days)
+    _, problems = build_arm_problems(scenario.arms, patient, catalog, t_out)
+    return {arm.name: problem for arm, (_, problem) in zip(scenario.arms, problems, strict=True)}
 
 
 def _timed(problem: Problem, settings: SolverSettings) -> tuple[float, Trajectory]:

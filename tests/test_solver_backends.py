@@ -22,9 +22,9 @@ import pytest
 from cartsim.errors import SolverError
 from cartsim.io.scenario import load_scenario
 from cartsim.model.parameterise import typical_patient
-from cartsim.model.states import SCALE_FLOOR
 from cartsim.parameters import load_catalog
-from cartsim.simulation import patient_baseline
+from cartsim.simulation import arm_problems as build_arm_problems
+from cartsim.simulation import study_grid
 from cartsim.solve.engine import (
     NOT_FINITE,
     STEP_LIMIT,
@@ -36,7 +36,6 @@ from cartsim.solve.engine import (
 from cartsim.solve.scaled import scaled_rhs
 from cartsim.solve.settings import BACKENDS, SolverSettings
 from cartsim.solve.sparsity import grouped_jacobian, jacobian_sparsity
-from cartsim.therapies.compile import compile_arm
 
 DEFAULT = "scenarios/ms_cd19_vs_ocrelizumab.toml"
 SCENARIOS = sorted(str(p) for p in Path("scenarios").glob("*.toml"))
@@ -44,20 +43,14 @@ TIGHT = SolverSettings("rodas", rtol=1e-8, atol=1e-12)
 
 
 def arm_problems(path: str, horizon: float) -> dict[str, Problem]:
-    """Each arm's problem for the scenario's typical patient, built as ``run_arms`` does."""
+    """Each arm's problem for the scenario's typical patient, built by ``cartsim.simulation.arm_problems``."""
     scenario = load_scenario(path)
     catalog = load_catalog()
     population = scenario.population
     patient = typical_patient(catalog, population.disease, population.covariates)
-    baseline = patient_baseline(catalog, patient)
-    compiled = [compile_arm(arm.therapy, patient, catalog, baseline.parameters, horizon)
-                for arm in scenario.arms]
-    start = np.floor(min(c.first_day for c in compiled))
-    t_out = np.arange(start, np.floor(horizon) + 1.0)
-    scale = np.maximum(np.abs(baseline.state), SCALE_FLOOR)
-    return {arm.name: Problem(baseline.state, c.parameters, scale, t_out, c.event_times,
-                              c.event_states, c.event_amounts)
-            for arm, c in zip(scenario.arms, compiled, strict=True)}
+    t_out = study_grid(scenario.arms, patient, catalog, horizon)
+    _, problems = build_arm_problems(scenario.arms, patient, catalog, t_out)
+    return {arm.name: problem for arm, (_, problem) in zip(scenario.arms, problems, strict=True)}
 
 
 def deviation(y: np.ndarray, reference: np.ndarray, scale: np.ndarray) -> float:

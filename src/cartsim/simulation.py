@@ -30,7 +30,7 @@ from cartsim.solve.engine import Problem
 from cartsim.solve.retry import integrate_with_retries
 from cartsim.solve.settings import SolverSettings
 from cartsim.solve.steady_state import Baseline, untreated_baseline
-from cartsim.therapies.compile import compile_arm
+from cartsim.therapies.compile import CompiledArm, compile_arm
 from cartsim.therapies.regimens import Arm
 
 
@@ -66,6 +66,25 @@ def study_grid(arms: Sequence[Arm], patient: Patient, catalog: Catalog, horizon:
     return np.arange(np.floor(first), np.floor(horizon) + 1.0)
 
 
+def arm_problems(arms: Sequence[Arm], patient: Patient, catalog: Catalog, t_out: np.ndarray
+                 ) -> tuple[Baseline, list[tuple[CompiledArm, Problem]]]:
+    """The untreated baseline of ``patient`` and each arm's compiled therapy and integration problem.
+
+    Every arm starts from the untreated steady state on the daily grid ``t_out`` (last day =
+    horizon), with states scaled by their baseline values.
+    """
+    baseline = patient_baseline(catalog, patient)
+    horizon = float(t_out[-1])
+    scale = np.maximum(np.abs(baseline.state), SCALE_FLOOR)
+    problems = []
+    for arm in arms:
+        compiled = compile_arm(arm.therapy, patient, catalog, baseline.parameters, horizon)
+        problems.append((compiled, Problem(baseline.state, compiled.parameters, scale, t_out,
+                                           compiled.event_times, compiled.event_states,
+                                           compiled.event_amounts)))
+    return baseline, problems
+
+
 def run_arms(
     arms: Sequence[Arm],
     patient: Patient,
@@ -80,21 +99,14 @@ def run_arms(
     Outputs are on the daily grid ``t_out`` (see :func:`study_grid`), whose last day is the
     horizon; ``observables`` selects which observables to compute (all by default).
     """
-    baseline = patient_baseline(catalog, patient)
-    horizon = float(t_out[-1])
-    compiled = [compile_arm(arm.therapy, patient, catalog, baseline.parameters, horizon)
-                for arm in arms]
-    scale = np.maximum(np.abs(baseline.state), SCALE_FLOOR)
+    baseline, problems = arm_problems(arms, patient, catalog, t_out)
     runs = []
-    for arm, arm_compiled in zip(arms, compiled, strict=True):
-        problem = Problem(baseline.state, arm_compiled.parameters, scale, t_out,
-                          arm_compiled.event_times, arm_compiled.event_states,
-                          arm_compiled.event_amounts)
+    for arm, (compiled, problem) in zip(arms, problems, strict=True):
         attempted = integrate_with_retries(problem, settings)
-        values = compute_observables(attempted.trajectory.y, arm_compiled.parameters,
+        values = compute_observables(attempted.trajectory.y, compiled.parameters,
                                      baseline.state, observables)
         runs.append(ArmRun(arm.name, t_out, values, attempted.attempts, attempted.ok,
-                           arm_compiled.last_dose_day))
+                           compiled.last_dose_day))
     return runs
 
 

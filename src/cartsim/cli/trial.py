@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
 
 from cartsim.errors import CartsimError
+from cartsim.trials.run import DEFAULT_CHUNK_SIZE
 
 console = Console()
 
@@ -22,7 +23,7 @@ def trial(
     engine: str = typer.Option("local", "--engine", help="Where chunks run: local or dask."),
     address: str | None = typer.Option(None, "--address", help="Dask scheduler (default: a LocalCluster)."),
     workers: int = typer.Option(1, "--workers", help="Worker processes or Dask workers."),
-    chunk_size: int = typer.Option(25, "--chunk-size", help="Patients per chunk written to disk."),
+    chunk_size: int = typer.Option(DEFAULT_CHUNK_SIZE, "--chunk-size", help="Patients per chunk on disk."),
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run in --out."),
     trajectories: bool = typer.Option(False, "--trajectories", help="Write trajectories.zarr too."),
 ) -> None:

@@ -4,8 +4,9 @@ An engine maps ``run_chunk`` over tasks and yields results as they finish, keepi
 number of chunks in flight (twice the workers) so that memory stays bounded by the chunk size,
 not by the number of patients. Results are independent of the engine: each patient carries its
 own random streams and the caller writes results by chunk index. Worker processes are started
-with ``fork`` on Linux, so that they inherit the compiled model instead of compiling it again;
-elsewhere they spawn and compile once each.
+with ``fork`` on Linux, so that they inherit whatever the parent has already compiled (in a
+session that simulated before) and are quick to start; elsewhere they spawn. A worker that
+finds the model uncompiled compiles it once.
 """
 
 from __future__ import annotations

@@ -23,14 +23,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import pandas as pd
-
 from cartsim import __version__
 from cartsim.errors import CartsimError
 from cartsim.io.scenario import Scenario, load_scenario
 from cartsim.model.parameterise import typical_patient
 from cartsim.parameters import Catalog, load_catalog
 from cartsim.population import Screening, screen
+from cartsim.report.trial_report import write_trial_report
 from cartsim.simulation import study_grid
 from cartsim.solve.settings import SolverSettings
 from cartsim.trials.chunk import ChunkTask, run_chunk
@@ -173,12 +172,6 @@ def _finish(scenario: Scenario, out: Path, store: ChunkStore, screening: Screeni
     }
     (out / "endpoints.json").write_text(json.dumps(endpoints, indent=2, allow_nan=False))
     (out / "screening.json").write_text(json.dumps(screening.as_dict(), indent=2))
-    from cartsim.report.trial_report import write_trial_report
-
     write_trial_report(out, scenario, rows, events, store.counts(), endpoints, screening)
     return TrialResult(out, endpoints, screening, int((rows["status"] != "ok").sum()))
 
-
-def read_patients(out: str | Path) -> pd.DataFrame:
-    """The per-patient table of a finished trial."""
-    return pd.read_parquet(Path(out) / "patients.parquet")
