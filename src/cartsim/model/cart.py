@@ -3,11 +3,16 @@
 In compartment c with target density a_c (antigen-weighted target cells per litre, see
 ``rhs``) and antigen switch f_c = a_c / (EC50_switch + a_c) (Hardiansyah & Ng 2019):
 
-    dE/dt = [rho * s_prolif * a_c/(EC50_act + a_c) + h - k_EM (1 - f_c) - k_EX s_exh f_c
+    dE/dt = [rho * s_prolif * g(T) * a_c/(EC50_act + a_c) + h - k_EM (1 - f_c) - k_EX s_exh f_c
              - d_E - rej - kill_T] E + k_ME f_c M + trafficking
     dM/dt = [h - k_ME f_c - d_M s_mem - rej - kill_T] M + k_EM (1 - f_c) E + trafficking
     dX/dt = k_EX s_exh f_c E - [d_X + rej + kill_T] X + trafficking
 
+- g(T) = 1 / (1 + T / (f_sink K_N)) is the share of homeostatic gamma-c cytokines (IL-7, IL-15)
+  left to CAR-T cells by the whole-body T-cell count T: endogenous lymphocytes are cytokine
+  sinks, and lymphodepletion enhances transferred T cells by removing them (Gattinoni 2005;
+  f_sink is assumption A70, chosen so that g is about 1 at the depth of lymphodepletion in
+  which rho was estimated).
 - rho is the antigen-driven expansion rate (Stein 2019 doubling time 0.78 d); d_E and k_EM
   are derived from Stein's initial decline alpha and slow-phase fraction FB so that, once
   antigen is gone, effectors fall at alpha and hand FB of the peak to memory, which then
@@ -35,6 +40,7 @@ from cartsim.model.states import CART_EFF, CART_EXH, CART_MEM, TCELL, VECTOR
 
 _RHO = P["k_prolif_cart"]
 _EC50_ACT = P["ec50_cart_activation"]
+_F_SINK = P["f_sink_half_tcell"]
 _EC50_SWITCH = P["ec50_antigen_switch"]
 _K_EM = P["k_eff_to_mem"]
 _K_ME = P["k_mem_to_eff"]
@@ -69,12 +75,13 @@ def homeostatic_rate(p, total_t):
 def add_cart(y, p, volumes, k_cns_in, target_density, total_t, normal_t, kill_t, dy):
     """Add CAR-T expansion, differentiation, death, transduction and trafficking to ``dy``."""
     h = homeostatic_rate(p, total_t)
+    cytokine_share = 1.0 / (1.0 + total_t / (p[_F_SINK] * p[_K_N]))
     rejection = p[_REJ] * normal_t / p[_K_N]
     for c in range(5):
         e, m, x = y[CART_EFF[c]], y[CART_MEM[c]], y[CART_EXH[c]]
         a = target_density[c]
         switch = a / (p[_EC50_SWITCH] + a)
-        prolif = p[_RHO] * p[_S_PROLIF] * a / (p[_EC50_ACT] + a)
+        prolif = p[_RHO] * p[_S_PROLIF] * cytokine_share * a / (p[_EC50_ACT] + a)
         to_mem = p[_K_EM] * (1.0 - switch) * e
         to_eff = p[_K_ME] * switch * m
         to_exh = p[_K_EX] * p[_S_EXH] * switch * e

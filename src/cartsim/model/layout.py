@@ -34,6 +34,7 @@ CATALOG_PARAMETERS: tuple[tuple[str, str], ...] = (
     # CAR-T kinetics
     ("k_prolif_cart", "1/day"),
     ("ec50_cart_activation", "cell/L"),
+    ("f_sink_half_tcell", ""),
     ("ec50_antigen_switch", "cell/L"),
     ("k_kill_cart", "1/day"),
     ("ec50_kill_cart", "cell/L"),
