@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from pathlib import Path
 from types import MappingProxyType
 
 import numpy as np
@@ -146,7 +145,7 @@ def test_sensitivity_table_in_a_scenario_file_is_checked_in_one_sentence():
             parse_scenario({**base, "sensitivity": table}, "s.toml")
         assert message in str(error.value)
         assert str(error.value).startswith("s.toml: sensitivity.")
-    with pytest.raises(ScenarioError, match="trial.parameter_uncertainty: must be true or false"):
+    with pytest.raises(ScenarioError, match=r"trial\.parameter_uncertainty: must be true or false"):
         parse_scenario({**base, "trial": {"parameter_uncertainty": "yes"}}, "s.toml")
 
 

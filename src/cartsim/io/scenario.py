@@ -3,11 +3,11 @@
 ``load_scenario`` reads a file and ``parse_scenario`` checks an already-parsed TOML table; both
 return a ``Scenario`` (population, arms, horizon, seed, solver settings, the sensitivity-analysis
 settings, and a digest of the input for provenance); ``parse_sensitivity`` also checks
-sensitivity settings given on the command line. Every problem raises ``ScenarioError`` with one sentence naming the file,
-the dotted field (positions in arrays count from 1: ``arm[2].therapy``) and what would be valid,
-with a "did you mean" for misspelt keys and values. The format is documented in
-``docs/scenarios.md``. This module only reads and checks input: it must not sample patients,
-compile events or run simulations.
+sensitivity settings given on the command line. Every problem raises ``ScenarioError`` with one
+sentence naming the file, the dotted field (positions in arrays count from 1:
+``arm[2].therapy``) and what would be valid, with a "did you mean" for misspelt keys and
+values. The format is documented in ``docs/scenarios.md``. This module only reads and checks
+input: it must not sample patients, compile events or run simulations.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from cartsim.therapies.lymphodepletion import (
     LYMPHODEPLETION_PRESETS,
     lymphodepletion_preset,
 )
-from cartsim.trials.endpoints import DETERMINISTIC
 from cartsim.therapies.regimens import (
     ANTIBODIES,
     CART_SOURCES,
@@ -50,6 +49,7 @@ from cartsim.therapies.regimens import (
     NoTherapy,
     Therapy,
 )
+from cartsim.trials.endpoints import DETERMINISTIC
 
 THERAPIES = ("car_t", *ANTIBODIES, "ahsct", "none")
 LYMPHODEPLETING_DRUGS = ("fludarabine", "cyclophosphamide")
