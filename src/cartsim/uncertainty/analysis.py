@@ -4,6 +4,9 @@ For every arm and endpoint, the design's blocks of ``D + 2`` rows (see ``samplin
 every evaluation is defined are kept and the rest dropped whole, so the estimator stays
 consistent; ``n_used`` says how many base samples remain. First-order (S1) and total (ST)
 indices come with bootstrap confidence intervals (half-widths at ``CONFIDENCE``). An endpoint
+whose defined values are all positive and span more than ``LOG_SCALE_SPAN`` is analysed as its
+log10 (``scale`` says so): variance on the raw scale of a quantity spread over decades is the
+variance of its few largest values, and one extreme run would decide every index. An endpoint
 that is undefined for the arm, has too few defined blocks or does not vary gets NaN indices and
 a note instead. This module analyses numbers; it runs no simulation.
 """
@@ -22,9 +25,11 @@ CONFIDENCE = 0.95
 """Level of the bootstrap confidence intervals of S1 and ST."""
 BOOTSTRAP_RESAMPLES = 200
 """Bootstrap resamples per index: enough for a stable interval width at the sample sizes used."""
+LOG_SCALE_SPAN = 100.0
+"""Ratio of the largest to the smallest defined value above which an endpoint is analysed as log10."""
 MIN_BLOCKS = 4
 """Fewest defined base samples for which indices are reported."""
-COLUMNS = ("arm", "endpoint", "parameter", "S1", "S1_conf", "ST", "ST_conf", "n_used",
+COLUMNS = ("arm", "endpoint", "scale", "parameter", "S1", "S1_conf", "ST", "ST_conf", "n_used",
            "n_censored", "note")
 
 
@@ -54,8 +59,11 @@ def sobol_indices(problem: SensitivityProblem, outputs: np.ndarray, censored: np
             defined = np.isfinite(y).all(axis=1)
             kept = y[defined].ravel()
             n_censored = int(censored[:, a, e].reshape(-1, width)[defined].sum())
-            indices, note = _indices(problem, kept, int(defined.sum()), y.shape[0], seed)
-            rows += [{"arm": arm, "endpoint": endpoint, "parameter": name,
+            scale = "log10" if kept.size and kept.min() > 0 and \
+                kept.max() > LOG_SCALE_SPAN * kept.min() else "linear"
+            indices, note = _indices(problem, np.log10(kept) if scale == "log10" else kept,
+                                     int(defined.sum()), y.shape[0], seed)
+            rows += [{"arm": arm, "endpoint": endpoint, "scale": scale, "parameter": name,
                       **{key: float(values[j]) for key, values in indices.items()},
                       "n_used": int(defined.sum()), "n_censored": n_censored, "note": note}
                      for j, name in enumerate(problem.names)]

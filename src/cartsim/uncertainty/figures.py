@@ -37,7 +37,8 @@ def plot_indices(table: pd.DataFrame, path: Path) -> Path:
     FigureCanvasAgg(figure)
     axes = figure.subplots(n_rows, COLUMNS_OF_PANELS, squeeze=False).ravel()
     for ax, ((arm, endpoint), group) in zip(axes, groups, strict=False):
-        ax.set_title(f"{endpoint}\n({arm})", fontsize=9)
+        scale = " (log10)" if group["scale"].iloc[0] == "log10" else ""
+        ax.set_title(f"{endpoint}{scale}\n({arm})", fontsize=9)
         ax.set_xlim(0.0, 1.05)
         ranked = group[np.isfinite(group["ST"])].sort_values("ST", ascending=False).head(TOP)
         if ranked.empty:
