@@ -187,3 +187,24 @@ def test_parameter_ranges_map_quantiles_monotonically():
     values = r.at(np.linspace(0.0, 1.0, 5))
     assert values[0] == pytest.approx(2.0) and values[-1] == pytest.approx(200.0)
     assert np.all(np.diff(values) > 0)
+
+
+def test_analysis_drops_undefined_blocks_logs_wide_endpoints_and_notes_the_rest():
+    from cartsim.uncertainty.analysis import sobol_indices
+
+    problem = build_problem(load_catalog(), "rrms", ["k_cns_exit", DRIVER])
+    x = sobol_design(problem, 16, seed=1)
+    wide = x[:, 1]                                   # 1e8 .. 1e12: analysed as log10
+    gappy = x[:, 0].copy()
+    gappy[[0, 4, 9]] = np.nan                        # one evaluation in each of blocks 1 to 3
+    flat = np.full(len(x), 5.0)
+    outputs = np.stack([wide, gappy, flat, np.full(len(x), np.nan)], axis=1)[:, None, :]
+    table = sobol_indices(problem, outputs, np.zeros_like(outputs, bool), ["arm"],
+                          ["wide", "gappy", "flat", "undefined"], seed=1).set_index(
+                              ["endpoint", "parameter"])
+    assert table.loc[("wide", DRIVER), "scale"] == "log10"
+    assert table.loc[("wide", DRIVER), "ST"] > 0.5 and table.loc[("wide", "k_cns_exit"), "ST"] == 0.0
+    assert table.loc[("gappy", "k_cns_exit"), "n_used"] == 13
+    assert table.loc[("gappy", "k_cns_exit"), "note"] == "3 of 16 base samples undefined, dropped"
+    assert table.loc[("flat", DRIVER), "note"] == "does not vary"
+    assert table.loc[("undefined", DRIVER), "note"] == "not defined for this arm"
