@@ -1,7 +1,8 @@
 """The ``cartsim`` command line: a thin front over the public API.
 
 Commands: ``simulate`` (every arm of a scenario for the typical patient, with trajectories,
-figures and a summary), ``trial`` (a virtual trial, see ``cli.trial``), ``params list`` /
+figures and a summary), ``trial`` (a virtual trial, see ``cli.trial``), ``sensitivity`` (Sobol
+indices of endpoints, see ``cli.sensitivity``), ``params list`` /
 ``params show`` (catalogue records with their sources) and ``cite`` (the references a scenario
 uses). User errors print one sentence and exit with status 2; nothing here computes anything the
 API does not.
@@ -16,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cartsim.cli.grade import grade_app
+from cartsim.cli.sensitivity import sensitivity
 from cartsim.cli.trial import trial
 from cartsim.errors import CartsimError
 
@@ -25,6 +27,7 @@ params_app = typer.Typer(help="Browse the cited parameter catalogue.", no_args_i
 app.add_typer(params_app, name="params")
 app.add_typer(grade_app, name="grade")
 app.command()(trial)
+app.command()(sensitivity)
 console = Console()
 
 

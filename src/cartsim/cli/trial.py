@@ -26,6 +26,9 @@ def trial(
     chunk_size: int = typer.Option(DEFAULT_CHUNK_SIZE, "--chunk-size", help="Patients per chunk on disk."),
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run in --out."),
     trajectories: bool = typer.Option(False, "--trajectories", help="Write trajectories.zarr too."),
+    parameter_uncertainty: bool | None = typer.Option(
+        None, "--parameter-uncertainty/--no-parameter-uncertainty",
+        help="Each patient also draws the assumed parameters from their ranges (default: scenario)."),
 ) -> None:
     """Run the virtual trial of SCENARIO: screen, randomise, simulate, summarise, report."""
     from dataclasses import replace
@@ -56,7 +59,7 @@ def trial(
             task = bar.add_task("patients", total=None)
             result = run_trial(loaded, out, n_patients=patients, seed=seed, settings=settings,
                                engine=runner, chunk_size=chunk_size, resume=resume,
-                               trajectories=trajectories,
+                               trajectories=trajectories, parameter_uncertainty=parameter_uncertainty,
                                progress=lambda done, total: bar.update(task, completed=done, total=total))
     except CartsimError as error:
         fail(str(error))

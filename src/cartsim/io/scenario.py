@@ -1,12 +1,13 @@
 """Scenario files: one TOML file describing a study, read into frozen dataclasses.
 
 ``load_scenario`` reads a file and ``parse_scenario`` checks an already-parsed TOML table; both
-return a ``Scenario`` (population, arms, horizon, seed, solver settings, and a digest of the
-input for provenance). Every problem raises ``ScenarioError`` with one sentence naming the file,
-the dotted field (positions in arrays count from 1: ``arm[2].therapy``) and what would be valid,
-with a "did you mean" for misspelt keys and values. The format is documented in
-``docs/scenarios.md``. This module only reads and checks input: it must not sample patients,
-compile events or run simulations.
+return a ``Scenario`` (population, arms, horizon, seed, solver settings, the sensitivity-analysis
+settings, and a digest of the input for provenance); ``parse_sensitivity`` also checks
+sensitivity settings given on the command line. Every problem raises ``ScenarioError`` with one
+sentence naming the file, the dotted field (positions in arrays count from 1:
+``arm[2].therapy``) and what would be valid, with a "did you mean" for misspelt keys and
+values. The format is documented in ``docs/scenarios.md``. This module only reads and checks
+input: it must not sample patients, compile events or run simulations.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from types import MappingProxyType
 from cartsim.errors import ScenarioError, did_you_mean, one_of
 from cartsim.io.eligibility import Criterion, parse_criteria
 from cartsim.model.patient import COVARIATES, DISEASES
+from cartsim.parameters import load_catalog
 from cartsim.solve.settings import BACKENDS, SolverSettings
 from cartsim.therapies.lymphodepletion import (
     CONDITIONING_PRESETS,
@@ -47,18 +49,41 @@ from cartsim.therapies.regimens import (
     NoTherapy,
     Therapy,
 )
+from cartsim.trials.endpoints import DETERMINISTIC
 
 THERAPIES = ("car_t", *ANTIBODIES, "ahsct", "none")
 LYMPHODEPLETING_DRUGS = ("fludarabine", "cyclophosphamide")
 
-_TOP_KEYS = ("scenario", "population", "trial", "solver", "arm")
-_TRIAL_KEYS = ("design",)
+_TOP_KEYS = ("scenario", "population", "trial", "solver", "sensitivity", "arm")
+_TRIAL_KEYS = ("design", "parameter_uncertainty")
 DESIGNS = ("parallel", "crossover")
 """Trial designs: ``parallel`` randomises each patient to one arm (permuted blocks); ``crossover``
 gives every virtual patient every arm (a "digital twin" comparison)."""
 _SCENARIO_KEYS = ("name", "horizon_days", "seed", "description")
 _POPULATION_KEYS = ("disease", "n_patients", "eligibility")
 _SOLVER_KEYS = ("backend", "rtol", "atol", "max_steps")
+_LISTED_CHOICES = 20
+_SENSITIVITY_KEYS = ("arms", "endpoints", "parameters", "samples", "seed", "horizon_days")
+ASSUMED_GROUP = "assumed"
+"""The name that stands, in a list of sensitivity parameters, for every assumed record that can
+move a patient's dynamics (``population.parameter_uncertainty.default_uncertain_parameters``)."""
+DEFAULT_SENSITIVITY_ENDPOINTS = (
+    "cart_peak_blood_per_ul",
+    "b_cell_depletion_pct_lymph_node",
+    "b_cell_depletion_pct_cns",
+    "b_cell_reappearance_day",
+    "igg_nadir_pct_of_baseline",
+)
+"""Expansion, tissue depletion (where CAR-T and antibodies differ most), reconstitution and
+hypogammaglobulinaemia: the questions the clinic asks first."""
+DEFAULT_SENSITIVITY_SAMPLES = 16
+"""Base samples N. One evaluation (one arm of the typical patient, steady state included) takes
+about 0.3 s; the default group holds about 60 parameters D, so N (D + 2) is about 1000
+evaluations, some 3 minutes on 2 workers. Confidence intervals at N = 16 are wide (about
++/- 0.2 on ST); a study quoting indices should use 256 or more."""
+DEFAULT_SENSITIVITY_HORIZON = 365.0
+"""Days simulated by default (or the scenario horizon if shorter): long enough for CAR-T
+expansion, the depletion nadir and B-cell reappearance (about 110 days, clinical_facts T1-04)."""
 _LYMPHODEPLETION_KEYS = ("drug", "dose", "unit", "days")
 _ARM_KEYS = ("name", "therapy")
 _CAR_T_KEYS = ("target", "dose", "costimulation", "source", "lymphodepletion", "infusion_day")
@@ -97,6 +122,41 @@ class PopulationSpec:
 
 
 @dataclass(frozen=True)
+class SensitivitySpec:
+    """What ``cartsim sensitivity`` studies: arms, endpoints, parameters, sample size, seed, horizon.
+
+    Empty ``arms`` means the scenario's first arm; ``"assumed"`` in ``parameters`` stands for the
+    default group of assumed records; ``seed`` None means the scenario seed and
+    ``horizon_days`` None means ``min(scenario horizon, DEFAULT_SENSITIVITY_HORIZON)``.
+
+    Examples
+    --------
+    >>> SensitivitySpec().parameters, SensitivitySpec().samples
+    (('assumed',), 16)
+    """
+
+    arms: tuple[str, ...] = ()
+    endpoints: tuple[str, ...] = DEFAULT_SENSITIVITY_ENDPOINTS
+    parameters: tuple[str, ...] = (ASSUMED_GROUP,)
+    samples: int = DEFAULT_SENSITIVITY_SAMPLES
+    seed: int | None = None
+    horizon_days: float | None = None
+
+    def as_table(self) -> dict[str, object]:
+        """The settings as a scenario-file table (unset entries left out).
+
+        Examples
+        --------
+        >>> SensitivitySpec(samples=8).as_table()["samples"]
+        8
+        """
+        table = {"arms": list(self.arms), "endpoints": list(self.endpoints),
+                 "parameters": list(self.parameters), "samples": self.samples,
+                 "seed": self.seed, "horizon_days": self.horizon_days}
+        return {key: value for key, value in table.items() if value is not None}
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A whole study as read from a scenario file.
 
@@ -123,6 +183,8 @@ class Scenario:
     source: str
     digest: str
     design: str = "parallel"
+    parameter_uncertainty: bool = False
+    sensitivity: SensitivitySpec = field(default_factory=SensitivitySpec)
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -185,7 +247,13 @@ def parse_scenario(data: Mapping[str, object], source: str) -> Scenario:
     trial = _table(data, "trial", source, required=False)
     _check_keys(trial, _TRIAL_KEYS, source, "trial.", "in [trial]")
     design = _choice(trial.get("design", "parallel"), DESIGNS, source, "trial.design", "design")
+    uncertainty = trial.get("parameter_uncertainty", False)
+    if not isinstance(uncertainty, bool):
+        raise ScenarioError(source, "trial.parameter_uncertainty",
+                            f"must be true or false, not {_describe(uncertainty)}")
     arms = _arms(data.get("arm"), source, horizon)
+    sensitivity = parse_sensitivity(_table(data, "sensitivity", source, required=False), source,
+                                    tuple(a.name for a in arms), horizon)
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return Scenario(
         name=name,
@@ -198,7 +266,71 @@ def parse_scenario(data: Mapping[str, object], source: str) -> Scenario:
         source=source,
         digest=hashlib.sha256(canonical.encode("ascii")).hexdigest(),
         design=design,
+        parameter_uncertainty=uncertainty,
+        sensitivity=sensitivity,
     )
+
+
+def parse_sensitivity(table: Mapping[str, object], source: str, arm_names: tuple[str, ...],
+                      horizon: float) -> SensitivitySpec:
+    """Check a ``[sensitivity]`` table against the scenario's arms, the endpoints and the catalogue.
+
+    Examples
+    --------
+    >>> parse_sensitivity({"samples": 8, "arms": ["B"]}, "s.toml", ("A", "B"), 365.0).arms
+    ('B',)
+    """
+    _check_keys(table, _SENSITIVITY_KEYS, source, "sensitivity.", "in [sensitivity]")
+    default = SensitivitySpec()
+    arms = _names(table.get("arms", []), arm_names, source, "sensitivity.arms", "arm name",
+                  empty_ok=True)
+    endpoints = _names(table.get("endpoints", list(default.endpoints)), DETERMINISTIC, source,
+                       "sensitivity.endpoints", "endpoint for a sensitivity analysis")
+    catalog = load_catalog()
+    parameters = _names(table.get("parameters", list(default.parameters)),
+                        (ASSUMED_GROUP, *catalog.records), source, "sensitivity.parameters",
+                        'catalogue record (see "cartsim params list") or "assumed"')
+    for position, name in enumerate(parameters, start=1):
+        if name != ASSUMED_GROUP and catalog.record(name).kind == "derived":
+            raise ScenarioError(source, f"sensitivity.parameters[{position}]",
+                                f'"{name}" is derived from a formula and cannot vary on its own; '
+                                "name the records its formula uses")
+    samples = _integer(table.get("samples", default.samples), source, "sensitivity.samples",
+                       minimum=2)
+    if samples & (samples - 1):
+        raise ScenarioError(source, "sensitivity.samples", f"must be a power of 2 (such as 8, 16 or "
+                            f"64), which the Sobol sequence needs to stay balanced, not {samples}")
+    seed = table.get("seed")
+    if seed is not None:
+        seed = _integer(seed, source, "sensitivity.seed", minimum=0)
+    days = table.get("horizon_days")
+    if days is not None:
+        days = _number(days, source, "sensitivity.horizon_days", "a number of days")
+        if not 0 < days <= horizon:
+            raise ScenarioError(source, "sensitivity.horizon_days", f"must lie above 0 and within "
+                                f"the scenario horizon of {horizon:g} days, not {days:g}")
+    return SensitivitySpec(arms, endpoints, parameters, samples, seed, days)
+
+
+def _names(value: object, valid: tuple[str, ...], source: str, where: str, what: str,
+           empty_ok: bool = False) -> tuple[str, ...]:
+    """Names from ``valid``, each once; long lists of valid names are not spelt out."""
+    if not isinstance(value, list | tuple) or not (value or empty_ok):
+        raise ScenarioError(source, where, f"must be a non-empty array of names, not "
+                            f"{_describe(value)}")
+    names: list[str] = []
+    for position, item in enumerate(value, start=1):
+        at = f"{where}[{position}]"
+        if len(valid) <= _LISTED_CHOICES:
+            names.append(_choice(item, valid, source, at, what))
+        elif not isinstance(item, str) or item not in valid:
+            raise ScenarioError(source, at, f"{_describe(item)} is not a {what}"
+                                f"{did_you_mean(str(item), valid)}")
+        else:
+            names.append(item)
+        if names[-1] in names[:-1]:
+            raise ScenarioError(source, at, f'"{item}" is listed twice')
+    return tuple(names)
 
 
 def _population(table: Mapping[str, object], source: str) -> PopulationSpec:

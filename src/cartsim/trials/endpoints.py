@@ -81,6 +81,11 @@ DISTRIBUTIONS = (
 )
 """Endpoints summarised as distributions (mean, sd, median, quartiles, n)."""
 
+DETERMINISTIC = tuple(name for name in DISTRIBUTIONS if name != "annualized_relapse_rate")
+"""Distribution endpoints that are functions of one patient's trajectories alone, with no random
+draws (the relapse rate counts sampled relapses): what a sensitivity analysis can attribute to
+parameters."""
+
 PROPORTIONS = {
     "crs_any_pct": "crs_any",
     "crs_grade2plus_pct": "crs_grade2plus",

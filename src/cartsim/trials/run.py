@@ -11,6 +11,9 @@ writing each finished chunk to disk, and, once all are done, writes
     DIR/screening.json     the screening log
     DIR/report.html        figures and tables
 
+With parameter uncertainty (``[trial] parameter_uncertainty = true`` or the argument), each
+enrolled patient also draws the assumed model parameters from their ranges on its own stream
+(``population.parameter_uncertainty``), so spreads include both sources of variation.
 An interrupted run continues with ``resume=True``; finished chunks are not run again. Same
 scenario and seed give the same numbers whatever the engine, number of workers or chunks.
 """
@@ -28,7 +31,12 @@ from cartsim.errors import CartsimError
 from cartsim.io.scenario import Scenario, load_scenario
 from cartsim.model.parameterise import typical_patient
 from cartsim.parameters import Catalog, load_catalog
+from cartsim.parameters.ranges import parameter_range
 from cartsim.population import Screening, screen
+from cartsim.population.parameter_uncertainty import (
+    default_uncertain_parameters,
+    with_parameter_uncertainty,
+)
 from cartsim.report.trial_report import write_trial_report
 from cartsim.simulation import study_grid
 from cartsim.solve.settings import SolverSettings
@@ -65,6 +73,7 @@ def run_trial(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     resume: bool = False,
     trajectories: bool = False,
+    parameter_uncertainty: bool | None = None,
     catalog: Catalog | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> TrialResult:
@@ -86,6 +95,9 @@ def run_trial(
         Continue an interrupted run in ``out`` (the same scenario, seed and size).
     trajectories:
         Also write daily endpoint series to ``out/trajectories.zarr``.
+    parameter_uncertainty:
+        Give each patient its own draw of the assumed model parameters; by default the
+        scenario's ``[trial] parameter_uncertainty``.
     catalog:
         The parameter catalogue; by default the bundled one.
     progress:
@@ -116,11 +128,18 @@ def run_trial(
 
     screening = screen(catalog, population, seed, population.n_patients)
     enrolled = screening.patients
+    if parameter_uncertainty is None:
+        parameter_uncertainty = scenario.parameter_uncertainty
+    if parameter_uncertainty:
+        ranges = [parameter_range(catalog, name)
+                  for name in default_uncertain_parameters(catalog, population.disease)]
+        enrolled = tuple(with_parameter_uncertainty(vp, catalog, ranges, seed) for vp in enrolled)
     assignments = assign_arms(len(enrolled), len(scenario.arms), scenario.design, seed)
     t = study_grid(scenario.arms, typical_patient(catalog, population.disease, population.covariates),
                    catalog, scenario.horizon_days)
     manifest = {"scenario_digest": scenario.digest, "seed": seed, "n_patients": len(enrolled),
                 "chunk_size": chunk_size, "design": scenario.design,
+                "parameter_uncertainty": parameter_uncertainty,
                 "parameter_digest": catalog.digest(), "cartsim_version": __version__,
                 "solver": {"backend": settings.backend, "rtol": settings.rtol, "atol": settings.atol}}
     store = ChunkStore(out)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -29,14 +29,15 @@ MANIFEST = "run.json"
 TRAJECTORIES = "trajectories.zarr"
 
 
-def _atomic(path: Path, write) -> None:
+def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
+    """Call ``write`` on a temporary name next to ``path``, then rename it to ``path``."""
     tmp = path.with_name(path.name + ".tmp")
     write(tmp)
     os.replace(tmp, path)
 
 
 class ChunkStore:
-    """Finished chunks of one trial run under ``out``."""
+    """Finished chunks of one trial run under ``out``; ``start`` and ``done`` serve any chunked run."""
 
     def __init__(self, out: Path):
         self.out = out
@@ -47,7 +48,7 @@ class ChunkStore:
         path = self.out / MANIFEST
         if path.exists():
             if not resume:
-                raise CartsimError(f"{self.out} already holds a trial run; pass --resume to continue "
+                raise CartsimError(f"{self.out} already holds a run; pass --resume to continue "
                                    "it or choose another --out directory")
             previous = json.loads(path.read_text())
             changed = sorted(k for k in manifest if previous.get(k) != manifest[k])
@@ -56,7 +57,7 @@ class ChunkStore:
                                    "it cannot be resumed with these settings")
             return
         self.chunks.mkdir(parents=True, exist_ok=True)
-        _atomic(path, lambda p: p.write_text(json.dumps(manifest, indent=2)))
+        write_atomically(path, lambda p: p.write_text(json.dumps(manifest, indent=2)))
 
     def done(self) -> set[int]:
         """Indices of finished chunks."""
@@ -65,15 +66,15 @@ class ChunkStore:
     def write(self, result: ChunkResult) -> None:
         """Write one chunk's rows, events and band counts, then its marker."""
         stem = self.chunks / f"{result.index:06d}"
-        _atomic(stem.with_suffix(".rows.parquet"), lambda p: result.rows.to_parquet(p, index=False))
-        _atomic(stem.with_suffix(".events.parquet"),
+        write_atomically(stem.with_suffix(".rows.parquet"), lambda p: result.rows.to_parquet(p, index=False))
+        write_atomically(stem.with_suffix(".events.parquet"),
                 lambda p: result.events.to_parquet(p, index=False))
 
         def save_counts(p: Path) -> None:
             with open(p, "wb") as f:
                 np.save(f, result.counts)
 
-        _atomic(stem.with_suffix(".bands.npy"), save_counts)
+        write_atomically(stem.with_suffix(".bands.npy"), save_counts)
         stem.with_suffix(".done").touch()
 
     def _finished(self, suffix: str) -> Iterator[Path]:
