@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-slow validate lint bench clean
+.PHONY: install demo test test-slow validate lint bench bench-memory sweep clean
 
 install: $(STAMP)
 
@@ -32,6 +32,15 @@ lint: install
 
 bench: install
 	$(BIN)/python benchmarks/bench_solvers.py
+
+# Peak memory of whole trials at 1e3/1e4/1e5 patients (about 15 minutes; docs/trials.md).
+bench-memory: install
+	$(BIN)/python benchmarks/bench_trial_memory.py
+
+# Robustness sweep across the catalogue bounds: SWEEP_N patients x every arm (docs/trials.md).
+SWEEP_N ?= 10000
+sweep: install
+	$(BIN)/python benchmarks/sweep.py --patients $(SWEEP_N) --out results/sweep
 
 clean:
 	rm -rf $(VENV) results .pytest_cache

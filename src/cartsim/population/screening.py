@@ -2,7 +2,9 @@
 
 ``screen`` samples candidates 0, 1, 2, ... of a population (candidate ``i`` is
 ``sample_patient(..., index=i)``) and enrols those who meet every criterion until enough are
-enrolled. The log counts, for each criterion, every candidate who fails it (``failed``, a
+enrolled. It keeps only the enrolled indices (8 bytes a patient) and draws the enrolled virtual
+patients again when they are asked for, a slice at a time, so that a trial of 1e5 patients does
+not hold 1e5 parameter sets. The log counts, for each criterion, every candidate who fails it (``failed``, a
 candidate may fail several) and the candidates it excludes first in the listed order
 (``excluded_first``); the funnel uses the first-failed counts, so screened = enrolled + the sum
 of ``excluded_first``. Criteria nothing can satisfy stop the search after
@@ -23,10 +25,10 @@ from cartsim.io.eligibility import Criterion
 from cartsim.io.scenario import PopulationSpec
 from cartsim.model.patient import COVARIATES
 from cartsim.parameters.catalog import Catalog
-from cartsim.population.covariates import covariate_model, draw_covariates, make_patients
+from cartsim.population.covariates import covariate_model, draw_covariates
 from cartsim.population.streams import check_seed, patient_draws
 from cartsim.population.variability import variability_model
-from cartsim.population.virtual_patient import VirtualPatient, virtual_patients
+from cartsim.population.virtual_patient import VirtualPatient, sample_patients
 
 MAX_SCREENING_RATIO = 100
 """Candidates screened per wanted patient before screening gives up."""
@@ -37,17 +39,20 @@ _BATCH = 256
 
 @dataclass(frozen=True)
 class Screening:
-    """The enrolled virtual patients and the screening log.
+    """The enrolled virtual patients (by candidate index) and the screening log.
 
     Examples
     --------
     >>> from cartsim.parameters import load_catalog
     >>> s = screen(load_catalog(), PopulationSpec("rrms"), seed=1, n_enrolled=3)
-    >>> s.as_dict()["screened"], s.as_dict()["enrolled"]
-    (3, 3)
+    >>> s.as_dict()["screened"], s.as_dict()["enrolled"], [vp.index for vp in s.patients_between(1, 3)]
+    (3, 3, [1, 2])
     """
 
-    patients: tuple[VirtualPatient, ...]
+    catalog: Catalog = field(repr=False, compare=False)
+    population: PopulationSpec
+    seed: int
+    indices: np.ndarray = field(repr=False, compare=False)
     screened: int
     failed: Mapping[str, int] = field(hash=False)
     excluded_first: Mapping[str, int] = field(hash=False)
@@ -55,7 +60,17 @@ class Screening:
     @property
     def enrolled(self) -> int:
         """Number of enrolled patients."""
-        return len(self.patients)
+        return int(self.indices.size)
+
+    @property
+    def patients(self) -> tuple[VirtualPatient, ...]:
+        """Every enrolled virtual patient, in enrolment order (drawn again on each access)."""
+        return self.patients_between(0, self.enrolled)
+
+    def patients_between(self, start: int, stop: int) -> tuple[VirtualPatient, ...]:
+        """The enrolled virtual patients at enrolment positions ``start`` to ``stop - 1``."""
+        return tuple(sample_patients(self.catalog, self.population, self.seed,
+                                     self.indices[start:stop]))
 
     def as_dict(self) -> dict[str, object]:
         """The screening log as plain JSON-ready data.
@@ -101,23 +116,21 @@ def screen(catalog: Catalog, population: PopulationSpec, seed: int, n_enrolled: 
         raise CartsimError(f"the number of patients to enrol must be an integer of 1 or more, "
                            f"not {n_enrolled!r}")
     covariate_model(population)
-    variability = variability_model(catalog)
+    variability_model(catalog)
     criteria = population.eligibility
     failed = dict.fromkeys((c.text for c in criteria), 0)
     first = dict.fromkeys((c.text for c in criteria), 0)
-    enrolled: list[VirtualPatient] = []
+    enrolled: list[int] = []
     limit = max(MAX_SCREENING_RATIO * n_enrolled, MIN_SCREENING_LIMIT)
     for start in range(0, limit, _BATCH):
         indices = range(start, min(start + _BATCH, limit))
-        uniforms, normals = patient_draws(seed, indices, len(variability.parameters))
+        uniforms, _ = patient_draws(seed, indices, 0)
         drawn = draw_covariates(catalog, population, uniforms)
         eligible = _eligible_rows(drawn, criteria, n_enrolled - len(enrolled), failed, first)
-        patients = make_patients(population.disease, drawn, eligible)
-        enrolled += virtual_patients([indices[row] for row in eligible], patients, variability,
-                                     normals[eligible])
+        enrolled += [indices[row] for row in eligible]
         if len(enrolled) == n_enrolled:
-            return Screening(tuple(enrolled), enrolled[-1].index + 1, MappingProxyType(failed),
-                             MappingProxyType(first))
+            return Screening(catalog, population, seed, np.array(enrolled, dtype=np.int64),
+                             enrolled[-1] + 1, MappingProxyType(failed), MappingProxyType(first))
     rates = ", ".join(f'"{text}" {100.0 * (limit - n) / limit:.1f}%' for text, n in failed.items())
     raise CartsimError(
         f"screening stopped after {limit} candidates with {len(enrolled)} of {n_enrolled} "

@@ -58,11 +58,30 @@ def sample_patient(catalog: Catalog, population: PopulationSpec, seed: int, inde
     True
     """
     check_seed(seed, index)
+    return sample_patients(catalog, population, seed, [index])[0]
+
+
+def sample_patients(catalog: Catalog, population: PopulationSpec, seed: int,
+                    indices: Sequence[int]) -> list[VirtualPatient]:
+    """Draw patients ``indices`` of ``population``, each from its own stream ``[seed, index]``.
+
+    Patient ``i`` is the same as ``sample_patient(catalog, population, seed, i)``, so a trial
+    can keep only the enrolled indices and draw each chunk's patients when the chunk runs.
+
+    Examples
+    --------
+    >>> from cartsim.parameters import load_catalog
+    >>> c = load_catalog()
+    >>> rrms = PopulationSpec("rrms")
+    >>> sample_patients(c, rrms, 3, [7])[0] == sample_patient(c, rrms, 3, 7)
+    True
+    """
+    indices = [int(i) for i in indices]
     variability = variability_model(catalog)
-    uniforms, normals = patient_draws(seed, [index], len(variability.parameters))
+    uniforms, normals = patient_draws(seed, indices, len(variability.parameters))
     patients = make_patients(population.disease, draw_covariates(catalog, population, uniforms),
-                             [0])
-    return virtual_patients([index], patients, variability, normals)[0]
+                             range(len(indices)))
+    return virtual_patients(indices, patients, variability, normals)
 
 
 def virtual_patients(indices: Sequence[int], patients: Sequence[Patient],

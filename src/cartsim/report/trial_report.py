@@ -4,7 +4,8 @@ Figures (PNG, embedded as base64 so the file can be mailed or archived alone): p
 of B cells per compartment, blood CAR-T, IL-6 and IgG per arm; Kaplan-Meier curves of
 relapse-free survival; the distribution of the worst CRS and ICANS grade per arm; the screening
 funnel. Each figure is also written as a PNG next to the report. This module reads finished
-results; it runs no simulation.
+results (only the columns each figure needs from ``patients.parquet`` and ``events.parquet``,
+so that its memory does not grow with the whole table); it runs no simulation.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from matplotlib.figure import Figure
 from cartsim.io.scenario import Scenario
 from cartsim.population import Screening
 from cartsim.trials import bands
+from cartsim.trials.summaries import read_column, trial_failures
 
 _COLOURS = colormaps["tab10"].colors
 _GRADES = (0, 1, 2, 3, 4)
@@ -79,19 +81,21 @@ def kaplan_meier(times: np.ndarray, observed: np.ndarray) -> tuple[np.ndarray, n
     return np.array(steps_t), np.array(steps_s)
 
 
-def _km_figure(scenario: Scenario, rows: pd.DataFrame, events: pd.DataFrame) -> Figure:
+def _km_figure(scenario: Scenario, patients: Path, events: Path) -> Figure:
     fig = Figure(figsize=(6.5, 4.2))
     ax = fig.subplots()
-    first = events[events["event"] == "relapse"].groupby(["patient", "arm"])["day"].min()
+    rows = pd.read_parquet(patients, columns=["patient", "arm", "status"])
     for a, arm in enumerate(scenario.arms):
-        patients = rows[(rows["arm"] == arm.name) & (rows["status"] == "ok")]["patient"].to_numpy()
-        if patients.size == 0:
+        ids = rows["patient"][(rows["arm"] == arm.name) & (rows["status"] == "ok")].to_numpy()
+        if ids.size == 0:
             continue
-        day = np.array([first.get((p, arm.name), np.nan) for p in patients])
+        relapses = pd.read_parquet(events, columns=["patient", "day"],
+                                   filters=[("event", "==", "relapse"), ("arm", "==", arm.name)])
+        day = relapses.groupby("patient")["day"].min().reindex(ids).to_numpy()
         observed = np.isfinite(day)
         t, s = kaplan_meier(np.where(observed, day, scenario.horizon_days), observed)
         ax.step(t, 100.0 * s, where="post", color=_COLOURS[a % len(_COLOURS)],
-                label=f"{arm.name} (n={patients.size})")
+                label=f"{arm.name} (n={ids.size})")
     ax.set_xlabel("day")
     ax.set_ylabel("relapse-free, % of patients")
     ax.set_ylim(0, 102)
@@ -101,17 +105,21 @@ def _km_figure(scenario: Scenario, rows: pd.DataFrame, events: pd.DataFrame) -> 
     return fig
 
 
-def _grade_figure(scenario: Scenario, rows: pd.DataFrame) -> Figure:
+def _grade_figure(scenario: Scenario, patients: Path) -> Figure:
     fig = Figure(figsize=(10, 4.0))
     axes = fig.subplots(1, 2)
     names = [a.name for a in scenario.arms]
-    ok = rows[rows["status"] == "ok"]
+    rows = pd.read_parquet(patients, columns=["arm", "status"])
+    arm, ok = rows["arm"].to_numpy(), rows["status"].to_numpy() == "ok"
     for ax, (column, title) in zip(axes, (("crs_max_grade", "CRS"), ("icans_max_grade", "ICANS")),
                                    strict=True):
+        grades = read_column(patients, column)
+        if grades is None:  # no patient integrated: every share below is 0
+            grades = np.full(arm.size, np.nan)
         bottom = np.zeros(len(names))
         for g in _GRADES:
-            share = np.array([100.0 * float((ok[ok["arm"] == n][column] == g).mean())
-                              if (ok["arm"] == n).any() else 0.0 for n in names])
+            share = np.array([100.0 * float((grades[ok & (arm == n)] == g).mean())
+                              if (ok & (arm == n)).any() else 0.0 for n in names])
             ax.bar(names, share, bottom=bottom, label=f"grade {g}",
                    color=colormaps["Reds"](0.15 + 0.2 * g))
             bottom += share
@@ -168,22 +176,27 @@ def _endpoint_table(endpoints: dict) -> str:
     return f"<table><tr><th>endpoint</th>{head}</tr>{body}</table>"
 
 
-def write_trial_report(out: Path, scenario: Scenario, rows: pd.DataFrame, events: pd.DataFrame,
-                       counts: np.ndarray, endpoints: dict, screening: Screening) -> Path:
-    """Write ``out/report.html`` (and the figures as PNG under ``out/figures``)."""
+def write_trial_report(out: Path, scenario: Scenario, counts: np.ndarray, endpoints: dict,
+                       screening: Screening) -> Path:
+    """Write ``out/report.html`` (and the figures as PNG under ``out/figures``).
+
+    Reads ``out/patients.parquet`` and ``out/events.parquet``, which must be written first.
+    """
     figures = out / "figures"
     figures.mkdir(exist_ok=True)
+    patients, events = out / "patients.parquet", out / "events.parquet"
     days = np.arange(0, counts.shape[2]) * bands.BAND_STEP_DAYS
     images = [
         ("Trajectories", _embed(_band_figure(scenario, counts, days), figures / "bands.png")),
-        ("Relapse-free survival", _embed(_km_figure(scenario, rows, events), figures / "relapse_free.png")),
-        ("CRS and ICANS", _embed(_grade_figure(scenario, rows), figures / "toxicity_grades.png")),
+        ("Relapse-free survival", _embed(_km_figure(scenario, patients, events),
+                                         figures / "relapse_free.png")),
+        ("CRS and ICANS", _embed(_grade_figure(scenario, patients), figures / "toxicity_grades.png")),
         ("Screening", _embed(_funnel_figure(screening), figures / "screening.png")),
     ]
-    failures = rows[rows["status"] != "ok"]
-    failure_note = (f"<p><b>{len(failures)} patient-arms could not be integrated</b>; see the "
+    failed = trial_failures(patients)
+    failure_note = (f"<p><b>{failed} patient-arms could not be integrated</b>; see the "
                     "<code>status</code> and <code>reason</code> columns of patients.parquet.</p>"
-                    if len(failures) else "<p>Every patient was integrated.</p>")
+                    if failed else "<p>Every patient was integrated.</p>")
     provenance = html.escape(str(endpoints["provenance"]))
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(scenario.name)}</title>

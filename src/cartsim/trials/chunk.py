@@ -8,7 +8,9 @@ settings, the seed), integrates each patient's arms with retries, and returns a
 trajectories of the endpoint series. Random numbers come from one stream per patient
 (``numpy.random.default_rng([seed, patient, stream])``), so a patient's numbers do not depend
 on which chunk or worker runs it. A patient that cannot be integrated is reported with its
-status and reason, never as silent NaNs. Writing files is the caller's job.
+status and reason, never as silent NaNs; ``attempts`` in a row counts the integrations tried
+(1: the first succeeded; 0: the untreated steady state failed, so no arm was integrated).
+Writing files is the caller's job.
 """
 
 from __future__ import annotations
@@ -86,9 +88,9 @@ def _covariates(vp: VirtualPatient) -> dict[str, object]:
 
 
 def _failed_rows(vp: VirtualPatient, arms: tuple[Arm, ...], arm_ids: tuple[int, ...],
-                 reason: str) -> list[dict[str, object]]:
+                 reason: str, attempts: int) -> list[dict[str, object]]:
     return [{"patient": vp.index, "arm": arms[a].name, "status": "failed", "reason": reason,
-             **_covariates(vp)} for a in arm_ids]
+             "attempts": attempts, **_covariates(vp)} for a in arm_ids]
 
 
 def _patient(task: ChunkTask, vp: VirtualPatient, arm_ids: tuple[int, ...], link: LinkThresholds,
@@ -99,18 +101,19 @@ def _patient(task: ChunkTask, vp: VirtualPatient, arm_ids: tuple[int, ...], link
         runs = run_arms(arms, vp.patient, task.catalog.with_values(vp.parameter_values),
                         task.t, task.settings, observables=SERIES)
     except CartsimError as error:
-        return _failed_rows(vp, task.arms, arm_ids, str(error)), []
+        return _failed_rows(vp, task.arms, arm_ids, str(error), 0), []
     hazard = max((float(np.nanmax(r.observables["expected_relapses"])) for r in runs if r.ok),
                  default=0.0)
     thresholds = relapse_thresholds(task.seed, vp.index, hazard)
     rows, events = [], []
     for a, run in zip(arm_ids, runs, strict=True):
         if not run.ok:
-            rows += _failed_rows(vp, task.arms, (a,), "; ".join(run.attempts))
+            rows += _failed_rows(vp, task.arms, (a,), "; ".join(run.attempts), len(run.attempts))
             continue
         row, arm_events = _arm_outcome(task.arms[a], run, thresholds, link)
         rows.append({"patient": vp.index, "arm": run.name, "status": "ok",
-                     "reason": "; ".join(run.attempts[:-1]), **_covariates(vp), **row})
+                     "reason": "; ".join(run.attempts[:-1]), "attempts": len(run.attempts),
+                     **_covariates(vp), **row})
         events += [{"patient": vp.index, "arm": run.name, **e} for e in arm_events]
         bands.add_patient(counts, a, run.t, run.observables)
         if trajectories is not None:

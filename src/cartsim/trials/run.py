@@ -16,13 +16,21 @@ enrolled patient also draws the assumed model parameters from their ranges on it
 (``population.parameter_uncertainty``), so spreads include both sources of variation.
 An interrupted run continues with ``resume=True``; finished chunks are not run again. Same
 scenario and seed give the same numbers whatever the engine, number of workers or chunks.
+
+Memory is bounded by the chunk size, not by the number of patients: screening keeps only the
+enrolled indices, chunks are built (patients drawn, arms assigned) only as the engine takes
+them, finished chunks go to disk, the Parquet tables are merged a chunk at a time, and the
+summaries and the report read only the columns they need from the merged files. What still
+grows with the number of patients is a few numbers per patient: the enrolled index, and the
+one endpoint column (plus arm and status) that a summary reads at a time, because exact
+quantiles need every value (8 bytes per patient, under a megabyte at 1e5 patients).
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -32,7 +40,7 @@ from cartsim.io.scenario import Scenario, load_scenario
 from cartsim.model.parameterise import typical_patient
 from cartsim.parameters import Catalog, load_catalog
 from cartsim.parameters.ranges import parameter_range
-from cartsim.population import Screening, screen
+from cartsim.population import Screening, VirtualPatient, screen
 from cartsim.population.parameter_uncertainty import (
     default_uncertain_parameters,
     with_parameter_uncertainty,
@@ -44,7 +52,7 @@ from cartsim.trials.chunk import ChunkTask, run_chunk
 from cartsim.trials.engines import DaskEngine, LocalEngine
 from cartsim.trials.randomise import assign_arms
 from cartsim.trials.store import ChunkStore, create_trajectories, write_trajectories
-from cartsim.trials.summaries import arm_summary
+from cartsim.trials.summaries import trial_failures, trial_summaries
 
 DEFAULT_CHUNK_SIZE = 25
 """Patients per chunk: small enough that a chunk finishes in seconds and an interruption loses
@@ -127,17 +135,21 @@ def run_trial(
     out.mkdir(parents=True, exist_ok=True)
 
     screening = screen(catalog, population, seed, population.n_patients)
-    enrolled = screening.patients
+    n = screening.enrolled
     if parameter_uncertainty is None:
         parameter_uncertainty = scenario.parameter_uncertainty
-    if parameter_uncertainty:
-        ranges = [parameter_range(catalog, name)
-                  for name in default_uncertain_parameters(catalog, population.disease)]
-        enrolled = tuple(with_parameter_uncertainty(vp, catalog, ranges, seed) for vp in enrolled)
-    assignments = assign_arms(len(enrolled), len(scenario.arms), scenario.design, seed)
+    ranges = ([parameter_range(catalog, name)
+               for name in default_uncertain_parameters(catalog, population.disease)]
+              if parameter_uncertainty else [])
+
+    def enrolled(start: int, stop: int) -> tuple[VirtualPatient, ...]:
+        patients = screening.patients_between(start, stop)
+        if not ranges:
+            return patients
+        return tuple(with_parameter_uncertainty(vp, catalog, ranges, seed) for vp in patients)
     t = study_grid(scenario.arms, typical_patient(catalog, population.disease, population.covariates),
                    catalog, scenario.horizon_days)
-    manifest = {"scenario_digest": scenario.digest, "seed": seed, "n_patients": len(enrolled),
+    manifest = {"scenario_digest": scenario.digest, "seed": seed, "n_patients": n,
                 "chunk_size": chunk_size, "design": scenario.design,
                 "parameter_uncertainty": parameter_uncertainty,
                 "parameter_digest": catalog.digest(), "cartsim_version": __version__,
@@ -145,52 +157,50 @@ def run_trial(
     store = ChunkStore(out)
     store.start(manifest, resume)
     if trajectories:
-        create_trajectories(out, len(enrolled), [a.name for a in scenario.arms], t, chunk_size)
+        create_trajectories(out, n, [a.name for a in scenario.arms], t, chunk_size)
     done = store.done()
-    tasks = [
-        ChunkTask(index=c, patients=tuple(enrolled[c * chunk_size:(c + 1) * chunk_size]),
-                  assignments=tuple(assignments[c * chunk_size:(c + 1) * chunk_size]),
-                  arms=scenario.arms, settings=settings, seed=seed, catalog=catalog, t=t,
-                  keep_trajectories=trajectories)
-        for c in range(math.ceil(len(enrolled) / chunk_size)) if c not in done
-    ]
-    finished = sum(min(chunk_size, len(enrolled) - c * chunk_size) for c in done)
+
+    def tasks() -> Iterator[ChunkTask]:
+        for c in range(math.ceil(n / chunk_size)):
+            if c in done:
+                continue
+            start, stop = c * chunk_size, min((c + 1) * chunk_size, n)
+            yield ChunkTask(index=c, patients=enrolled(start, stop),
+                            assignments=tuple(assign_arms(stop, len(scenario.arms), scenario.design,
+                                                          seed, start=start)),
+                            arms=scenario.arms, settings=settings, seed=seed, catalog=catalog, t=t,
+                            keep_trajectories=trajectories)
+
+    finished = sum(min(chunk_size, n - c * chunk_size) for c in done)
     if progress:
-        progress(finished, len(enrolled))
-    for result in engine.map(run_chunk, tasks):
+        progress(finished, n)
+    for result in engine.map(run_chunk, tasks()):
         if trajectories and result.trajectories is not None:
             write_trajectories(out, result.index * chunk_size, result.trajectories)
         store.write(result)
         finished += len(set(result.rows["patient"])) if len(result.rows) else 0
         if progress:
-            progress(finished, len(enrolled))
+            progress(finished, n)
     return _finish(scenario, out, store, screening, seed, manifest)
 
 
 def _finish(scenario: Scenario, out: Path, store: ChunkStore, screening: Screening, seed: int,
             manifest: dict[str, object]) -> TrialResult:
     arm_order = {a.name: i for i, a in enumerate(scenario.arms)}
-    rows = store.rows()
-    rows = rows.sort_values(["patient", "arm"], key=lambda s: s.map(arm_order) if s.name == "arm" else s,
-                            kind="stable", ignore_index=True)
-    rows.to_parquet(out / "patients.parquet", index=False)
-    events = store.events().sort_values(["patient", "arm", "day", "event"], kind="stable",
-                                        ignore_index=True)
-    events.to_parquet(out / "events.parquet", index=False)
-    ok = rows[rows["status"] == "ok"]
+    patients, events = out / "patients.parquet", out / "events.parquet"
+    store.merge(".rows.parquet", patients, lambda rows: rows.sort_values(
+        ["patient", "arm"], key=lambda s: s.map(arm_order) if s.name == "arm" else s, kind="stable",
+        ignore_index=True))
+    store.merge(".events.parquet", events, lambda table: table.sort_values(
+        ["patient", "arm", "day", "event"], kind="stable", ignore_index=True))
     endpoints = {
         "scenario": scenario.name,
         "seed": seed,
         "cartsim_version": __version__,
-        "arms": {
-            arm.name: {"n_patients": int((rows["arm"] == arm.name).sum()),
-                       "endpoints": arm_summary(ok[ok["arm"] == arm.name])}
-            for arm in scenario.arms
-        },
+        "arms": trial_summaries(patients, [arm.name for arm in scenario.arms]),
         "provenance": manifest,
     }
     (out / "endpoints.json").write_text(json.dumps(endpoints, indent=2, allow_nan=False))
     (out / "screening.json").write_text(json.dumps(screening.as_dict(), indent=2))
-    write_trial_report(out, scenario, rows, events, store.counts(), endpoints, screening)
-    return TrialResult(out, endpoints, screening, int((rows["status"] != "ok").sum()))
-
+    write_trial_report(out, scenario, store.counts(), endpoints, screening)
+    return TrialResult(out, endpoints, screening, trial_failures(patients))

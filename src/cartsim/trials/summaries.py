@@ -5,15 +5,20 @@ patients for whom it is defined (NaN means "does not apply", e.g. no reappearanc
 horizon; ``n`` says how many contribute); a proportion becomes ``{"value", "ci95": [lo, hi], "n"}``
 in percent, with the Wilson score interval (good coverage for small n and proportions near 0
 or 100%, where the Wald interval fails). An endpoint defined for no patient of an arm is
-``null``. This module only aggregates numbers.
+``null``. Summaries read ``patients.parquet`` one endpoint column at a time (with the arm and
+status columns): exact quantiles need every value of a column, but never the whole table. This
+module only aggregates numbers.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from cartsim.trials.endpoints import DISTRIBUTIONS, PROPORTIONS
 
@@ -55,15 +60,45 @@ def proportion(indicators: np.ndarray) -> dict[str, object] | None:
     return {"value": 100.0 * p, "ci95": [100.0 * max(0.0, low), 100.0 * min(1.0, high)], "n": n}
 
 
-def arm_summary(rows: pd.DataFrame) -> dict[str, object]:
-    """The endpoints block of one arm from its per-patient rows (successful patients only).
+def trial_summaries(patients: Path, arms: Sequence[str]) -> dict[str, dict[str, object]]:
+    """``{arm: {"n_patients", "endpoints"}}`` from a trial's ``patients.parquet``.
 
-    An endpoint missing from ``rows`` (no patient of the trial could be integrated) is None.
+    ``n_patients`` counts every row of the arm; endpoints are summarised over its successful
+    rows. An endpoint column missing from the file (no patient of the trial could be
+    integrated) is None.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> rows = pd.DataFrame({"arm": ["A", "A", "B"], "status": ["ok", "failed", "ok"],
+    ...                      "annualized_relapse_rate": [0.5, np.nan, 0.1]})
+    >>> path = Path(tempfile.mkdtemp()) / "patients.parquet"; rows.to_parquet(path)
+    >>> summary = trial_summaries(path, ["A", "B"])
+    >>> summary["A"]["n_patients"], summary["A"]["endpoints"]["annualized_relapse_rate"]["n"]
+    (2, 1)
     """
-    endpoints: dict[str, object] = {}
-    for name in DISTRIBUTIONS:
-        endpoints[name] = distribution(rows[name].to_numpy(dtype=float)) if name in rows else None
-    for name, column in PROPORTIONS.items():
-        endpoints[name] = (proportion(rows[column].to_numpy(dtype=float))
-                           if column in rows else None)
-    return endpoints
+    keys = pd.read_parquet(patients, columns=["arm", "status"])
+    arm = keys["arm"].to_numpy()
+    ok = keys["status"].to_numpy() == "ok"
+    summaries: dict[str, dict[str, object]] = {
+        a: {"n_patients": int((arm == a).sum()), "endpoints": {}} for a in arms}
+    columns = [(name, name, distribution) for name in DISTRIBUTIONS]
+    columns += [(name, column, proportion) for name, column in PROPORTIONS.items()]
+    for name, column, summarise in columns:
+        values = read_column(patients, column)
+        for a in arms:
+            summaries[a]["endpoints"][name] = (summarise(values[ok & (arm == a)])
+                                               if values is not None else None)
+    return summaries
+
+
+def read_column(patients: Path, column: str) -> np.ndarray | None:
+    """One column of ``patients.parquet`` as floats, or None when the file has no such column."""
+    if column not in pq.read_schema(patients).names:
+        return None
+    return pd.read_parquet(patients, columns=[column])[column].to_numpy(dtype=float)
+
+
+def trial_failures(patients: Path) -> int:
+    """Patient-arms of a trial's ``patients.parquet`` that could not be integrated."""
+    return int((pd.read_parquet(patients, columns=["status"])["status"] != "ok").sum())
