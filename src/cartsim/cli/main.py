@@ -1,7 +1,8 @@
 """The ``cartsim`` command line: a thin front over the public API.
 
 Commands: ``simulate`` (every arm of a scenario for the typical patient, with trajectories,
-figures and a summary), ``trial`` (a virtual trial, see ``cli.trial``), ``params list`` /
+figures and a summary), ``trial`` (a virtual trial, see ``cli.trial``), ``validate`` / ``calibrate``
+(published-evidence comparisons and calibration, see ``cli.validate``), ``params list`` /
 ``params show`` (catalogue records with their sources) and ``cite`` (the references a scenario
 uses). User errors print one sentence and exit with status 2; nothing here computes anything the
 API does not.
@@ -17,6 +18,7 @@ from rich.table import Table
 
 from cartsim.cli.grade import grade_app
 from cartsim.cli.trial import trial
+from cartsim.cli.validate import calibrate, validate
 from cartsim.errors import CartsimError
 
 app = typer.Typer(help="cartsim: a mechanistic simulator of CAR-T therapy in multiple sclerosis.",
@@ -25,6 +27,8 @@ params_app = typer.Typer(help="Browse the cited parameter catalogue.", no_args_i
 app.add_typer(params_app, name="params")
 app.add_typer(grade_app, name="grade")
 app.command()(trial)
+app.command()(validate)
+app.command()(calibrate)
 console = Console()
 
 

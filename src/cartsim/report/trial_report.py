@@ -9,9 +9,7 @@ results; it runs no simulation.
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +19,7 @@ from matplotlib.figure import Figure
 
 from cartsim.io.scenario import Scenario
 from cartsim.population import Screening
+from cartsim.report.html import embed_png
 from cartsim.trials import bands
 
 _COLOURS = colormaps["tab10"].colors
@@ -139,14 +138,6 @@ def _funnel_figure(screening: Screening) -> Figure:
     return fig
 
 
-def _embed(fig: Figure, path: Path) -> str:
-    fig.savefig(path, dpi=110)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110)
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f'<img alt="{html.escape(path.stem)}" src="data:image/png;base64,{data}">'
-
-
 def _format(block: object) -> str:
     if block is None:
         return "–"
@@ -175,10 +166,11 @@ def write_trial_report(out: Path, scenario: Scenario, rows: pd.DataFrame, events
     figures.mkdir(exist_ok=True)
     days = np.arange(0, counts.shape[2]) * bands.BAND_STEP_DAYS
     images = [
-        ("Trajectories", _embed(_band_figure(scenario, counts, days), figures / "bands.png")),
-        ("Relapse-free survival", _embed(_km_figure(scenario, rows, events), figures / "relapse_free.png")),
-        ("CRS and ICANS", _embed(_grade_figure(scenario, rows), figures / "toxicity_grades.png")),
-        ("Screening", _embed(_funnel_figure(screening), figures / "screening.png")),
+        ("Trajectories", embed_png(_band_figure(scenario, counts, days), figures / "bands.png")),
+        ("Relapse-free survival",
+         embed_png(_km_figure(scenario, rows, events), figures / "relapse_free.png")),
+        ("CRS and ICANS", embed_png(_grade_figure(scenario, rows), figures / "toxicity_grades.png")),
+        ("Screening", embed_png(_funnel_figure(screening), figures / "screening.png")),
     ]
     failures = rows[rows["status"] != "ok"]
     failure_note = (f"<p><b>{len(failures)} patient-arms could not be integrated</b>; see the "

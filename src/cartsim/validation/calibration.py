@@ -8,6 +8,8 @@ in units of the half-width of the case's acceptance band. The fit uses the typic
 each case's protocol (a cohort would multiply the cost by its size); the optimisers are
 deterministic, so the same spec, catalogue and model give the same fit. A readout that is not
 defined within the horizon (no B-cell return yet) counts as the horizon for day readouts.
+A fit whose typical patient stays outside a target's band (a residual beyond one half-width) is
+reported with ``within_bands = False``; the command line then does not record it.
 ``write_calibrated_records`` rewrites each fitted record in its catalogue file as
 ``kind = "calibrated"`` with the spec file and target cases. This module runs simulations and
 writes catalogue files; it decides no band and no readout.
@@ -51,6 +53,7 @@ class CalibrationResult:
     evaluations: int
     converged: bool
     message: str
+    within_bands: bool
 
 
 def _search_range(record: ParameterRecord, catalog: Catalog) -> tuple[float, float]:
@@ -124,7 +127,8 @@ def calibrate(spec: CalibrationSpec, *, catalog: Catalog | None = None,
     residuals(best)
     values, simulated, out = trace[-1]
     return CalibrationResult(spec, {r.name: r.value for r in records}, values, simulated,
-                             float(out @ out), len(trace) - 1, converged, message)
+                             float(out @ out), len(trace) - 1, converged, message,
+                             bool(np.all(np.abs(out) <= 1.0)))
 
 
 def calibrated_line(record: ParameterRecord, value: float, spec: CalibrationSpec) -> str:
