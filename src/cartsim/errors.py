@@ -39,6 +39,10 @@ class ScenarioError(CartsimError):
         super().__init__(f"{source}: {field}: {problem}")
 
 
+class ValidationError(CartsimError):
+    """A validation fact, case or calibration spec is invalid, or a case name is unknown."""
+
+
 class SolverError(CartsimError):
     """The integrator could not advance a patient; carries the status and reason."""
 

@@ -2,7 +2,8 @@
 
 Commands: ``simulate`` (every arm of a scenario for the typical patient, with trajectories,
 figures and a summary), ``trial`` (a virtual trial, see ``cli.trial``), ``sensitivity`` (Sobol
-indices of endpoints, see ``cli.sensitivity``), ``params list`` /
+indices of endpoints, see ``cli.sensitivity``), ``validate`` / ``calibrate`` (published-evidence
+comparisons and calibration, see ``cli.validate``), ``params list`` /
 ``params show`` (catalogue records with their sources) and ``cite`` (the references a scenario
 uses). User errors print one sentence and exit with status 2; nothing here computes anything the
 API does not.
@@ -19,6 +20,7 @@ from rich.table import Table
 from cartsim.cli.grade import grade_app
 from cartsim.cli.sensitivity import sensitivity
 from cartsim.cli.trial import trial
+from cartsim.cli.validate import calibrate, validate
 from cartsim.errors import CartsimError
 
 app = typer.Typer(help="cartsim: a mechanistic simulator of CAR-T therapy in multiple sclerosis.",
@@ -28,6 +30,8 @@ app.add_typer(params_app, name="params")
 app.add_typer(grade_app, name="grade")
 app.command()(trial)
 app.command()(sensitivity)
+app.command()(validate)
+app.command()(calibrate)
 console = Console()
 
 

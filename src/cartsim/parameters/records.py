@@ -35,8 +35,11 @@ _REQUIRED_BY_KIND = {
     "derived": ("formula",),
     "calibrated": ("calibration", "target"),
 }
-_ONLY_FOR_KIND = {"assumption": "assumed", "formula": "derived", "calibration": "calibrated",
-                  "target": "calibrated"}
+_ONLY_FOR_KIND = {"assumption": ("assumed", "calibrated"), "formula": ("derived",),
+                  "calibration": ("calibrated",), "target": ("calibrated",)}
+"""Fields that only some kinds take. A calibrated record names its calibration spec file
+(``calibration``, relative to the cartsim package) and target case(s) (``target``, comma
+separated), and keeps the assumption whose range bounded the fit, if it had one."""
 _TIME_CONVERSIONS = ("half_life", "doubling_time", "mean_lifetime")
 
 
@@ -170,9 +173,9 @@ def parse_record(name: str, table: Mapping[str, object], file: str) -> Parameter
     for field in _REQUIRED_BY_KIND[kind]:
         _text(table, field, file, name, why=f'for kind "{kind}"')
     for field, only in _ONLY_FOR_KIND.items():
-        if field in table and kind != only:
-            raise record_error(file, name, field, f'belongs only to kind "{only}" records; remove '
-                               f'it or change kind "{kind}" to "{only}"')
+        if field in table and kind not in only:
+            raise record_error(file, name, field, f"belongs only to {one_of(only)} records; remove "
+                               f'it or change kind "{kind}" to "{only[0]}"')
     if kind == "derived" and "source_value" in table:
         raise record_error(file, name, "source_value", "does not belong in a derived record; its "
                            "value comes from the formula, so remove source_value and source_unit")

@@ -10,9 +10,7 @@ so that its memory does not grow with the whole table); it runs no simulation.
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +20,7 @@ from matplotlib.figure import Figure
 
 from cartsim.io.scenario import Scenario
 from cartsim.population import Screening
+from cartsim.report.html import embed_png
 from cartsim.trials import bands
 from cartsim.trials.summaries import read_column, trial_failures
 
@@ -147,14 +146,6 @@ def _funnel_figure(screening: Screening) -> Figure:
     return fig
 
 
-def _embed(fig: Figure, path: Path) -> str:
-    fig.savefig(path, dpi=110)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110)
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f'<img alt="{html.escape(path.stem)}" src="data:image/png;base64,{data}">'
-
-
 def _format(block: object) -> str:
     if block is None:
         return "–"
@@ -187,11 +178,11 @@ def write_trial_report(out: Path, scenario: Scenario, counts: np.ndarray, endpoi
     patients, events = out / "patients.parquet", out / "events.parquet"
     days = np.arange(0, counts.shape[2]) * bands.BAND_STEP_DAYS
     images = [
-        ("Trajectories", _embed(_band_figure(scenario, counts, days), figures / "bands.png")),
-        ("Relapse-free survival", _embed(_km_figure(scenario, patients, events),
+        ("Trajectories", embed_png(_band_figure(scenario, counts, days), figures / "bands.png")),
+        ("Relapse-free survival", embed_png(_km_figure(scenario, patients, events),
                                          figures / "relapse_free.png")),
-        ("CRS and ICANS", _embed(_grade_figure(scenario, patients), figures / "toxicity_grades.png")),
-        ("Screening", _embed(_funnel_figure(screening), figures / "screening.png")),
+        ("CRS and ICANS", embed_png(_grade_figure(scenario, patients), figures / "toxicity_grades.png")),
+        ("Screening", embed_png(_funnel_figure(screening), figures / "screening.png")),
     ]
     failed = trial_failures(patients)
     failure_note = (f"<p><b>{failed} patient-arms could not be integrated</b>; see the "
