@@ -12,6 +12,7 @@ from cartsim.population.screening import (
     MIN_SCREENING_LIMIT,
     Screening,
     screen,
+    screen_cohorts,
 )
 from cartsim.population.table import covariate_table
 from cartsim.population.virtual_patient import VirtualPatient, sample_patient
@@ -24,4 +25,5 @@ __all__ = [
     "covariate_table",
     "sample_patient",
     "screen",
+    "screen_cohorts",
 ]

@@ -12,7 +12,7 @@ an error naming each criterion's pass rate. This module must not simulate or ran
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -126,6 +126,39 @@ def screen(catalog: Catalog, population: PopulationSpec, seed: int, n_enrolled: 
         f"too few patients. Pass rates: {rates}. Loosen the criteria, or fix covariates in "
         "[population]."
     )
+
+
+def screen_cohorts(catalog: Catalog, cohorts: Sequence[tuple[str, PopulationSpec]], seed: int,
+                   n_enrolled: int | None = None) -> tuple[Screening, list[tuple[int, ...]]]:
+    """Screen one cohort per arm and join them, with each patient's arm.
+
+    Cohort k enrols ``n_enrolled`` (default: its own ``n_patients``) patients of its population
+    with the same seed, so candidate i of every cohort shares its random numbers (common
+    random numbers: cohorts differ by their population, not by chance draws). The joint log
+    names each criterion with its arm (``"B-ALL: age >= 18"``).
+
+    Examples
+    --------
+    >>> from cartsim.parameters import load_catalog
+    >>> s, arms = screen_cohorts(load_catalog(), [("A", PopulationSpec("sle")),
+    ...                                          ("B", PopulationSpec("rrms"))], 1, 2)
+    >>> [vp.patient.disease for vp in s.patients], arms
+    (['sle', 'sle', 'rrms', 'rrms'], [(0,), (0,), (1,), (1,)])
+    """
+    patients: list[VirtualPatient] = []
+    arms: list[tuple[int, ...]] = []
+    screened = 0
+    failed: dict[str, int] = {}
+    first: dict[str, int] = {}
+    for arm, (name, population) in enumerate(cohorts):
+        cohort = screen(catalog, population, seed, n_enrolled or population.n_patients)
+        patients += cohort.patients
+        arms += [(arm,)] * cohort.enrolled
+        screened += cohort.screened
+        failed.update({f"{name}: {text}": n for text, n in cohort.failed.items()})
+        first.update({f"{name}: {text}": n for text, n in cohort.excluded_first.items()})
+    return (Screening(tuple(patients), screened, MappingProxyType(failed), MappingProxyType(first)),
+            arms)
 
 
 def _eligible_rows(drawn: Mapping[str, np.ndarray], criteria: tuple[Criterion, ...], wanted: int,

@@ -28,7 +28,7 @@ from cartsim.errors import CartsimError
 from cartsim.io.scenario import Scenario, load_scenario
 from cartsim.model.parameterise import typical_patient
 from cartsim.parameters import Catalog, load_catalog
-from cartsim.population import Screening, screen
+from cartsim.population import Screening, screen, screen_cohorts
 from cartsim.report.trial_report import write_trial_report
 from cartsim.simulation import study_grid
 from cartsim.solve.settings import SolverSettings
@@ -114,13 +114,18 @@ def run_trial(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
 
-    screening = screen(catalog, population, seed, population.n_patients)
+    if scenario.has_cohorts:
+        cohorts = [(arm.name, scenario.population_of(k)) for k, arm in enumerate(scenario.arms)]
+        screening, assignments = screen_cohorts(catalog, cohorts, seed, n_patients)
+    else:
+        screening = screen(catalog, population, seed, population.n_patients)
+        assignments = assign_arms(screening.enrolled, len(scenario.arms), scenario.design, seed)
     enrolled = screening.patients
-    assignments = assign_arms(len(enrolled), len(scenario.arms), scenario.design, seed)
     t = study_grid(scenario.arms, typical_patient(catalog, population.disease, population.covariates),
                    catalog, scenario.horizon_days)
     manifest = {"scenario_digest": scenario.digest, "seed": seed, "n_patients": len(enrolled),
-                "chunk_size": chunk_size, "design": scenario.design,
+                "chunk_size": chunk_size,
+                "design": "cohorts" if scenario.has_cohorts else scenario.design,
                 "parameter_digest": catalog.digest(), "cartsim_version": __version__,
                 "solver": {"backend": settings.backend, "rtol": settings.rtol, "atol": settings.atol}}
     store = ChunkStore(out)
