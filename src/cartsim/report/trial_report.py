@@ -2,8 +2,8 @@
 
 Figures (PNG, embedded as base64 so the file can be mailed or archived alone): percentile bands
 of B cells per compartment, blood CAR-T, IL-6 and IgG per arm; Kaplan-Meier curves of
-relapse-free survival; the distribution of the worst CRS and ICANS grade per arm; the screening
-funnel. Each figure is also written as a PNG next to the report. This module reads finished
+relapse-free survival; the distribution of the worst CRS and ICANS grade per arm; grade 3+ CRS
+and ICANS rates beside the published ranges (``severe_toxicity``); the screening funnel. Each figure is also written as a PNG next to the report. This module reads finished
 results; it runs no simulation.
 """
 
@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 
 from cartsim.io.scenario import Scenario
 from cartsim.population import Screening
+from cartsim.report.severe_toxicity import severe_toxicity_figure
 from cartsim.trials import bands
 
 _COLOURS = colormaps["tab10"].colors
@@ -178,6 +179,8 @@ def write_trial_report(out: Path, scenario: Scenario, rows: pd.DataFrame, events
         ("Trajectories", _embed(_band_figure(scenario, counts, days), figures / "bands.png")),
         ("Relapse-free survival", _embed(_km_figure(scenario, rows, events), figures / "relapse_free.png")),
         ("CRS and ICANS", _embed(_grade_figure(scenario, rows), figures / "toxicity_grades.png")),
+        ("Severe CRS and ICANS against published ranges",
+         _embed(severe_toxicity_figure(scenario, endpoints), figures / "severe_toxicity.png")),
         ("Screening", _embed(_funnel_figure(screening), figures / "screening.png")),
     ]
     failures = rows[rows["status"] != "ok"]
@@ -192,7 +195,7 @@ table{{border-collapse:collapse;font-size:13px}}td,th{{border:1px solid #ccc;pad
 img{{max-width:100%}}</style></head><body>
 <h1>{html.escape(scenario.name)}</h1>
 <p>{html.escape(scenario.description)}</p>
-<p>Design: {scenario.design}; seed {endpoints['seed']}; cartsim {endpoints['cartsim_version']}.</p>
+<p>Design: {"cohorts (one population per arm)" if scenario.has_cohorts else scenario.design}; seed {endpoints['seed']}; cartsim {endpoints['cartsim_version']}.</p>
 {failure_note}
 <h2>Endpoints</h2>
 <p>Distributions: median [25th–75th percentile], n patients for whom the endpoint is defined.
