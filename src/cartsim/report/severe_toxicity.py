@@ -12,7 +12,7 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 
 from cartsim.io.scenario import Scenario
-from cartsim.safety.published import ENDPOINTS, published_rates, population_group
+from cartsim.safety.published import ENDPOINTS, population_group, published_rates
 
 _TITLES = {"crs_grade3plus_pct": "Grade 3+ CRS", "icans_grade3plus_pct": "Grade 3+ ICANS"}
 

@@ -1,10 +1,11 @@
 """The HTML report of a virtual trial: figures and the endpoint table in one self-contained file.
 
 Figures (PNG, embedded as base64 so the file can be mailed or archived alone): percentile bands
-of B cells per compartment, blood CAR-T, IL-6 and IgG per arm; Kaplan-Meier curves of
-relapse-free survival; the distribution of the worst CRS and ICANS grade per arm; grade 3+ CRS
-and ICANS rates beside the published ranges (``severe_toxicity``); the screening funnel. Each figure is also written as a PNG next to the report. This module reads finished
-results; it runs no simulation.
+of B cells per compartment, blood CAR-T, IL-6, IgG, neutrophils and platelets per arm;
+Kaplan-Meier curves of relapse-free survival; the distribution of the worst CRS and ICANS grade
+per arm; grade 3+ CRS and ICANS rates beside the published ranges (``severe_toxicity``); the
+screening funnel. Each figure is also written as a PNG next to the report. This module reads
+finished results; it runs no simulation.
 """
 
 from __future__ import annotations
@@ -188,6 +189,7 @@ def write_trial_report(out: Path, scenario: Scenario, rows: pd.DataFrame, events
                     "<code>status</code> and <code>reason</code> columns of patients.parquet.</p>"
                     if len(failures) else "<p>Every patient was integrated.</p>")
     provenance = html.escape(str(endpoints["provenance"]))
+    design = "cohorts (one population per arm)" if scenario.has_cohorts else scenario.design
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(scenario.name)}</title>
 <style>body{{font-family:sans-serif;max-width:1200px;margin:2em auto;color:#222}}
@@ -195,7 +197,7 @@ table{{border-collapse:collapse;font-size:13px}}td,th{{border:1px solid #ccc;pad
 img{{max-width:100%}}</style></head><body>
 <h1>{html.escape(scenario.name)}</h1>
 <p>{html.escape(scenario.description)}</p>
-<p>Design: {"cohorts (one population per arm)" if scenario.has_cohorts else scenario.design}; seed {endpoints['seed']}; cartsim {endpoints['cartsim_version']}.</p>
+<p>Design: {design}; seed {endpoints['seed']}; cartsim {endpoints['cartsim_version']}.</p>
 {failure_note}
 <h2>Endpoints</h2>
 <p>Distributions: median [25th–75th percentile], n patients for whom the endpoint is defined.
