@@ -79,7 +79,7 @@ def infection_events(t: np.ndarray, cumulative: np.ndarray, thresholds: np.ndarr
     >>> row, events = infection_events(np.arange(3.0), np.array([0.0, 0.5, 1.5]),
     ...                                np.array([0.7, 9.0]))
     >>> row["serious_infection_any"], [e["day"] for e in events]
-    (1.0, 2.0)
+    (1.0, [2.0])
     """
     days = relapse_days(t, cumulative, thresholds)
     years = (t[-1] - max(t[0], 0.0)) / 365.25
