@@ -85,7 +85,7 @@ DEFAULT_SENSITIVITY_HORIZON = 365.0
 """Days simulated by default (or the scenario horizon if shorter): long enough for CAR-T
 expansion, the depletion nadir and B-cell reappearance (about 110 days, clinical_facts T1-04)."""
 _LYMPHODEPLETION_KEYS = ("drug", "dose", "unit", "days")
-_ARM_KEYS = ("name", "therapy")
+_ARM_KEYS = ("name", "therapy", "population")
 _CAR_T_KEYS = ("target", "dose", "costimulation", "source", "lymphodepletion", "infusion_day")
 _ANTIBODY_KEYS = ("n_doses", "start_day")
 _AHSCT_KEYS = ("conditioning",)
@@ -185,6 +185,29 @@ class Scenario:
     design: str = "parallel"
     parameter_uncertainty: bool = False
     sensitivity: SensitivitySpec = field(default_factory=SensitivitySpec)
+    arm_populations: tuple[PopulationSpec | None, ...] = ()
+    """Per arm, its own population (a cohort screened and sampled for that arm alone), or None
+    where the arm draws from ``population``. Empty when no arm has its own."""
+
+    def population_of(self, arm: int) -> PopulationSpec:
+        """The population arm number ``arm`` (0-based) enrols from.
+
+        Examples
+        --------
+        >>> s = parse_scenario(
+        ...     {"scenario": {"name": "demo"}, "population": {"disease": "rrms"},
+        ...      "arm": [{"name": "SLE", "therapy": "none", "population": {"disease": "sle"}}]},
+        ...     "demo.toml")
+        >>> s.population_of(0).disease
+        'sle'
+        """
+        own = self.arm_populations[arm] if self.arm_populations else None
+        return own if own is not None else self.population
+
+    @property
+    def has_cohorts(self) -> bool:
+        """True when at least one arm enrols from its own population."""
+        return any(p is not None for p in self.arm_populations)
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -254,6 +277,12 @@ def parse_scenario(data: Mapping[str, object], source: str) -> Scenario:
     arms = _arms(data.get("arm"), source, horizon)
     sensitivity = parse_sensitivity(_table(data, "sensitivity", source, required=False), source,
                                     tuple(a.name for a in arms), horizon)
+    arm_populations = _arm_populations(data["arm"], population, source)
+    if any(p is not None for p in arm_populations) and design == "crossover":
+        raise ScenarioError(
+            source, "trial.design",
+            '"crossover" gives every patient every arm, but arms with their own population '
+            'enrol separate cohorts; remove the arm populations or use "parallel"')
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return Scenario(
         name=name,
@@ -268,6 +297,7 @@ def parse_scenario(data: Mapping[str, object], source: str) -> Scenario:
         design=design,
         parameter_uncertainty=uncertainty,
         sensitivity=sensitivity,
+        arm_populations=arm_populations if any(p is not None for p in arm_populations) else (),
     )
 
 
@@ -333,25 +363,31 @@ def _names(value: object, valid: tuple[str, ...], source: str, where: str, what:
     return tuple(names)
 
 
-def _population(table: Mapping[str, object], source: str) -> PopulationSpec:
-    _check_keys(table, (*_POPULATION_KEYS, *COVARIATES), source, "population.", "in [population]")
+def _population(table: Mapping[str, object], source: str, prefix: str = "population.",
+                inherited: PopulationSpec | None = None) -> PopulationSpec:
+    """The population of ``table``; an arm's own population inherits the size and criteria."""
+    where = "in [population]" if inherited is None else "in an arm's population table"
+    _check_keys(table, (*_POPULATION_KEYS, *COVARIATES), source, prefix, where)
     disease = _choice(
-        _required(table, "disease", source, "population."), DISEASES, source,
-        "population.disease", "disease",
+        _required(table, "disease", source, prefix), DISEASES, source, f"{prefix}disease",
+        "disease",
     )
     n_patients = _integer(
-        table.get("n_patients", 1), source, "population.n_patients", minimum=1
+        table.get("n_patients", inherited.n_patients if inherited else 1), source,
+        f"{prefix}n_patients", minimum=1,
     )
-    eligibility = parse_criteria(table.get("eligibility", []), source, "population.eligibility")
+    eligibility = (inherited.eligibility if inherited is not None and "eligibility" not in table
+                   else parse_criteria(table.get("eligibility", []), source,
+                                       f"{prefix}eligibility"))
     covariates: dict[str, float] = {}
     for key in COVARIATES:
         if key in table:
-            covariates[key] = _covariate(key, table[key], disease, source)
+            covariates[key] = _covariate(key, table[key], disease, source, prefix)
     return PopulationSpec(disease, n_patients, eligibility, MappingProxyType(covariates))
 
 
-def _covariate(key: str, value: object, disease: str, source: str) -> float:
-    where = f"population.{key}"
+def _covariate(key: str, value: object, disease: str, source: str, prefix: str) -> float:
+    where = f"{prefix}{key}"
     unit, _ = COVARIATES[key]
     number = _number(value, source, where, f"a number{f' in {unit}' if unit else ''}")
     if key in _DISEASE_ONLY and disease != _DISEASE_ONLY[key]:
@@ -405,6 +441,24 @@ def _arms(value: object, source: str, horizon: float) -> tuple[Arm, ...]:
                 )
         arms.append(arm)
     return tuple(arms)
+
+
+def _arm_populations(tables: list[Mapping[str, object]], shared: PopulationSpec, source: str
+                     ) -> tuple[PopulationSpec | None, ...]:
+    """Each arm's own population (inheriting the shared size and criteria), or None."""
+    populations: list[PopulationSpec | None] = []
+    for position, table in enumerate(tables, start=1):
+        where = f"arm[{position}].population"
+        if "population" not in table:
+            populations.append(None)
+            continue
+        value = table["population"]
+        if not isinstance(value, Mapping):
+            raise ScenarioError(
+                source, where, "must be a table such as { disease = \"b_all\", marrow_blast_pct "
+                f"= 70 }}, not {_describe(value)}")
+        populations.append(_population(value, source, f"{where}.", shared))
+    return tuple(populations)
 
 
 def _arm(table: Mapping[str, object], source: str, prefix: str, horizon: float) -> Arm:

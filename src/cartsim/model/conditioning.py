@@ -41,14 +41,20 @@ _RENEW = P["k_progenitor_renewal"]
 
 
 @njit
+def drug_effect(y, p, d):
+    """Fractional effect C_d / (EC50_d + C_d) of drug ``d`` (index into DRUG_NAMES) now."""
+    conc = y[DRUG[d]] / (p[_VD[d]] * p[_WEIGHT])
+    return conc / (p[_EC50[d]] + conc)
+
+
+@njit
 def drug_kill_rates(y, p):
     """Return (kill_T, kill_B, kill_progenitor) in 1/day from the current drug amounts."""
     kill_t = 0.0 * p[_KILL[0]]
     kill_b = 0.0 * p[_KILL[0]]
     kill_prog = 0.0 * p[_KILL[0]]
     for d in range(4):
-        conc = y[DRUG[d]] / (p[_VD[d]] * p[_WEIGHT])
-        effect = conc / (p[_EC50[d]] + conc)
+        effect = drug_effect(y, p, d)
         kill_t += p[_KILL[d]] * effect
         kill_b += p[_KILL[d]] * effect * (p[_F_ATG_B] if d == _ATG else 1.0)
         if d == _MELPHALAN:

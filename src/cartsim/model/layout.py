@@ -78,6 +78,18 @@ CATALOG_PARAMETERS: tuple[tuple[str, str], ...] = (
     ("k_kill_progenitor_melphalan", "1/day"),
     ("k_kill_progenitor_cyclophosphamide", "1/day"),
     ("k_progenitor_renewal", "1/day"),
+    # neutrophils and platelets (Friberg myelosuppression chains)
+    ("mtt_neutrophil", "day"),
+    ("gamma_neutrophil", ""),
+    ("mtt_platelet", "day"),
+    ("gamma_platelet", ""),
+    ("k_kill_marrow_fludarabine", "1/day"),
+    ("k_kill_marrow_cyclophosphamide", "1/day"),
+    ("k_kill_marrow_atg", "1/day"),
+    ("k_kill_marrow_melphalan", "1/day"),
+    ("f_kill_marrow_platelet", ""),
+    ("anc_blood_0", "cell/uL"),
+    ("platelets_blood_0", "cell/nL"),
     # B lineage kinetics
     ("f_repletion_boost", ""),
     ("n_cart_progenitor_suppression", "cell"),

@@ -39,7 +39,9 @@ from cartsim.model.states import (
     IGG_CNS,
     IL6,
     MALIGNANT,
+    NEUTROPHIL_CHAIN,
     NFL,
+    PLATELET_CHAIN,
     RELAPSES,
     TCELL,
 )
@@ -185,6 +187,18 @@ def _register() -> tuple[Observable, ...]:
             "cell/uL",
             "normal T cells in blood",
             lambda y, p, y0: y[:, TCELL[BLOOD]] / (p[P["v_blood"]] * UL_PER_L),
+        ),
+        Observable(
+            "neutrophils_blood_per_ul",
+            "cell/uL",
+            "absolute neutrophil count (ANC) in blood",
+            lambda y, p, y0: y[:, NEUTROPHIL_CHAIN[-1]] * p[P["anc_blood_0"]],
+        ),
+        Observable(
+            "platelets_blood_per_nl",
+            "cell/nL",
+            "platelets in blood (cell/nL = 1e9/L)",
+            lambda y, p, y0: y[:, PLATELET_CHAIN[-1]] * p[P["platelets_blood_0"]],
         ),
         Observable(
             "malignant_cells_total",

@@ -21,7 +21,14 @@ from cartsim.errors import CartsimError, did_you_mean, one_of
 from cartsim.model.compartments import BONE_MARROW, LYMPH_NODE
 from cartsim.model.layout import CATALOG_PARAMETERS, N_PARAMETERS, P
 from cartsim.model.patient import COVARIATES, DISEASES, MS_COURSES, Patient
-from cartsim.model.states import MALIGNANT, N_STATES, PROGENITOR, TCELL
+from cartsim.model.states import (
+    MALIGNANT,
+    N_STATES,
+    NEUTROPHIL_CHAIN,
+    PLATELET_CHAIN,
+    PROGENITOR,
+    TCELL,
+)
 from cartsim.parameters.catalog import Catalog
 
 _TYPICAL = {
@@ -125,6 +132,8 @@ def initial_guess(catalog: Catalog, patient: Patient, p: np.ndarray) -> np.ndarr
     share = partition * volumes / np.sum(partition * volumes)
     y[TCELL] = share * p[P["n_capacity_tcell"]]
     y[PROGENITOR] = 1.0
+    y[NEUTROPHIL_CHAIN] = 1.0
+    y[PLATELET_CHAIN] = 1.0
     burden = p[P["malignant_capacity"]]
     y[MALIGNANT[BONE_MARROW if patient.disease == "b_all" else LYMPH_NODE]] = burden
     return y

@@ -33,6 +33,7 @@ from cartsim.model.disease import add_disease
 from cartsim.model.immunoglobulins import add_immunoglobulins
 from cartsim.model.layout import P
 from cartsim.model.malignant import add_malignant
+from cartsim.model.myelopoiesis import add_myelopoiesis
 from cartsim.model.states import BBB, BCELL, CART_EFF, CART_EXH, CART_MEM, MALIGNANT, TCELL
 from cartsim.model.tcells import add_tcells
 
@@ -90,5 +91,6 @@ def rhs(y, p, dy):
     add_immunoglobulins(y, p, dy)
     add_anti_cd20(y, p, dy)
     add_disease(y, p, normal_t, dy)
+    add_myelopoiesis(y, p, dy)
 
 

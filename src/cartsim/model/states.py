@@ -76,7 +76,22 @@ def _register() -> tuple[StateSpec, ...]:
             for c in COMPARTMENTS
         ),
     ]
+    specs += _myeloid_chains()
     return tuple(specs)
+
+
+def _myeloid_chains() -> list[StateSpec]:
+    """Friberg chains of neutrophils and platelets, relative to the untreated value."""
+    specs = []
+    for lineage, what in (("neutrophil", "neutrophil"), ("platelet", "megakaryocyte/platelet")):
+        specs.append(StateSpec(f"{lineage}_prolif_bone_marrow", "",
+                               f"proliferating {what} precursors, relative to untreated", 1e-3))
+        specs += [StateSpec(f"{lineage}_transit{i}_bone_marrow", "",
+                            f"maturing {what} precursors (transit {i}), relative to untreated",
+                            1e-3) for i in (1, 2, 3)]
+        specs.append(StateSpec(f"{lineage}_blood", "", f"circulating {lineage}s, relative to "
+                               "untreated", 1e-3))
+    return specs
 
 
 STATES: tuple[StateSpec, ...] = _register()
@@ -113,3 +128,9 @@ IGG_CNS = INDEX["igg_intrathecal_rel"]
 NFL = INDEX["nfl_serum"]
 RELAPSES = INDEX["relapses_expected"]
 LESIONS = INDEX["lesions_expected"]
+NEUTROPHIL_CHAIN = np.array([INDEX[f"neutrophil_{s}"] for s in (
+    "prolif_bone_marrow", "transit1_bone_marrow", "transit2_bone_marrow", "transit3_bone_marrow",
+    "blood")], dtype=np.int64)
+PLATELET_CHAIN = np.array([INDEX[f"platelet_{s}"] for s in (
+    "prolif_bone_marrow", "transit1_bone_marrow", "transit2_bone_marrow", "transit3_bone_marrow",
+    "blood")], dtype=np.int64)

@@ -10,8 +10,10 @@ sources and screening rules are in ``docs/population.md``. This layer reads ``pa
 from cartsim.population.screening import (
     MAX_SCREENING_RATIO,
     MIN_SCREENING_LIMIT,
+    CohortScreening,
     Screening,
     screen,
+    screen_cohorts,
 )
 from cartsim.population.table import covariate_table
 from cartsim.population.virtual_patient import VirtualPatient, sample_patient
@@ -19,9 +21,11 @@ from cartsim.population.virtual_patient import VirtualPatient, sample_patient
 __all__ = [
     "MAX_SCREENING_RATIO",
     "MIN_SCREENING_LIMIT",
+    "CohortScreening",
     "Screening",
     "VirtualPatient",
     "covariate_table",
     "sample_patient",
     "screen",
+    "screen_cohorts",
 ]

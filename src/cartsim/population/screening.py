@@ -14,7 +14,7 @@ an error naming each criterion's pass rate. This module must not simulate or ran
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -84,14 +84,7 @@ class Screening:
         >>> log["screened"] == log["enrolled"] + log["excluded"]
         True
         """
-        return {
-            "screened": self.screened,
-            "enrolled": self.enrolled,
-            "excluded": sum(self.excluded_first.values()),
-            "excluded_first": dict(self.excluded_first),
-            "failed": dict(self.failed),
-            "funnel": "excluded_first",
-        }
+        return _log(self)
 
 
 def screen(catalog: Catalog, population: PopulationSpec, seed: int, n_enrolled: int
@@ -139,6 +132,102 @@ def screen(catalog: Catalog, population: PopulationSpec, seed: int, n_enrolled: 
         f"too few patients. Pass rates: {rates}. Loosen the criteria, or fix covariates in "
         "[population]."
     )
+
+
+@dataclass(frozen=True)
+class CohortScreening:
+    """One screened cohort per arm, enrolled one after another (arm 0's patients first).
+
+    It answers like ``Screening`` (``enrolled``, ``patients_between``, ``as_dict``) and also
+    says which arm each enrolment position belongs to; the log names each criterion with its
+    arm (``"B-ALL: age >= 18"``).
+    """
+
+    names: tuple[str, ...]
+    cohorts: tuple[Screening, ...]
+
+    @property
+    def enrolled(self) -> int:
+        """Number of enrolled patients over all cohorts."""
+        return sum(c.enrolled for c in self.cohorts)
+
+    @property
+    def screened(self) -> int:
+        """Number of candidates screened over all cohorts."""
+        return sum(c.screened for c in self.cohorts)
+
+    @property
+    def failed(self) -> Mapping[str, int]:
+        """Failures per criterion, named with their arm."""
+        return {f"{name}: {text}": n for name, c in zip(self.names, self.cohorts, strict=True)
+                for text, n in c.failed.items()}
+
+    @property
+    def excluded_first(self) -> Mapping[str, int]:
+        """Exclusions by first failed criterion, named with their arm."""
+        return {f"{name}: {text}": n for name, c in zip(self.names, self.cohorts, strict=True)
+                for text, n in c.excluded_first.items()}
+
+    @property
+    def patients(self) -> tuple[VirtualPatient, ...]:
+        """Every enrolled virtual patient, in enrolment order."""
+        return self.patients_between(0, self.enrolled)
+
+    def _spans(self, start: int, stop: int) -> Iterator[tuple[int, Screening, int, int]]:
+        """(arm, cohort, first, last + 1) positions within each cohort that [start, stop) covers."""
+        offset = 0
+        for arm, cohort in enumerate(self.cohorts):
+            lo, hi = max(start - offset, 0), min(stop - offset, cohort.enrolled)
+            if lo < hi:
+                yield arm, cohort, lo, hi
+            offset += cohort.enrolled
+
+    def patients_between(self, start: int, stop: int) -> tuple[VirtualPatient, ...]:
+        """The enrolled virtual patients at joint enrolment positions ``start`` to ``stop - 1``."""
+        return tuple(vp for _, cohort, lo, hi in self._spans(start, stop)
+                     for vp in cohort.patients_between(lo, hi))
+
+    def arms_between(self, start: int, stop: int) -> tuple[tuple[int, ...], ...]:
+        """The arm of each joint enrolment position ``start`` to ``stop - 1``."""
+        return tuple((arm,) for arm, _, lo, hi in self._spans(start, stop) for _ in range(lo, hi))
+
+    def as_dict(self) -> dict[str, object]:
+        """The joint screening log as plain JSON-ready data."""
+        return _log(self)
+
+
+def _log(screening: Screening | CohortScreening) -> dict[str, object]:
+    """The screening log of ``screening`` as plain JSON-ready data."""
+    return {
+        "screened": screening.screened,
+        "enrolled": screening.enrolled,
+        "excluded": sum(screening.excluded_first.values()),
+        "excluded_first": dict(screening.excluded_first),
+        "failed": dict(screening.failed),
+        "funnel": "excluded_first",
+    }
+
+
+def screen_cohorts(catalog: Catalog, cohorts: Sequence[tuple[str, PopulationSpec]], seed: int,
+                   n_enrolled: int | None = None) -> CohortScreening:
+    """Screen one cohort per arm.
+
+    Cohort k enrols ``n_enrolled`` (default: its own ``n_patients``) patients of its population
+    with the same seed, so candidate i of every cohort shares its random numbers (common
+    random numbers: cohorts differ by their population, not by chance draws).
+
+    Examples
+    --------
+    >>> from cartsim.parameters import load_catalog
+    >>> s = screen_cohorts(load_catalog(), [("A", PopulationSpec("sle")),
+    ...                                     ("B", PopulationSpec("rrms"))], 1, 2)
+    >>> [vp.patient.disease for vp in s.patients], s.arms_between(0, 4)
+    (['sle', 'sle', 'rrms', 'rrms'], ((0,), (0,), (1,), (1,)))
+    """
+    return CohortScreening(
+        tuple(name for name, _ in cohorts),
+        tuple(screen(catalog, population, seed, n_enrolled or population.n_patients)
+              for _, population in cohorts))
 
 
 def _eligible_rows(drawn: Mapping[str, np.ndarray], criteria: tuple[Criterion, ...], wanted: int,

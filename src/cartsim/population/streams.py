@@ -6,8 +6,8 @@ block of uniforms, ``SLOTS_PER_COVARIATE`` per covariate at the covariate's posi
 ``COVARIATES`` (so one covariate's draws never move another's), then standard normals for the
 inter-individual variability of parameters. ``[seed, index]`` is the same stream as
 ``[seed, index, 0]``: stream 0 belongs to the population; other layers use other stream numbers
-(``trials`` uses 1 and 2,
-parameter uncertainty 3). This module must not know distributions or the catalogue.
+(``trials`` uses 1 for relapses, 2 for randomisation and 4 for infections; parameter
+uncertainty uses 3). This module must not know distributions or the catalogue.
 """
 
 from __future__ import annotations

@@ -1,11 +1,13 @@
 """The HTML report of a virtual trial: figures and the endpoint table in one self-contained file.
 
 Figures (PNG, embedded as base64 so the file can be mailed or archived alone): percentile bands
-of B cells per compartment, blood CAR-T, IL-6 and IgG per arm; Kaplan-Meier curves of
-relapse-free survival; the distribution of the worst CRS and ICANS grade per arm; the screening
-funnel. Each figure is also written as a PNG next to the report. This module reads finished
-results (only the columns each figure needs from ``patients.parquet`` and ``events.parquet``,
-so that its memory does not grow with the whole table); it runs no simulation.
+of B cells per compartment, blood CAR-T, IL-6, IgG, neutrophils and platelets per arm;
+Kaplan-Meier curves of relapse-free survival; the distribution of the worst CRS and ICANS grade
+per arm; grade 3+ CRS and ICANS rates beside the published ranges (``severe_toxicity``); the
+screening funnel. Each figure is also written as a PNG next to the report. This module reads
+finished results (only the columns each figure needs from ``patients.parquet`` and
+``events.parquet``, so that its memory does not grow with the whole table); it runs no
+simulation.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 
 from cartsim.io.scenario import Scenario
-from cartsim.population import Screening
+from cartsim.population import CohortScreening, Screening
 from cartsim.report.html import embed_png
+from cartsim.report.severe_toxicity import severe_toxicity_figure
 from cartsim.trials import bands
 from cartsim.trials.summaries import read_column, trial_failures
 
@@ -130,7 +133,7 @@ def _grade_figure(scenario: Scenario, patients: Path) -> Figure:
     return fig
 
 
-def _funnel_figure(screening: Screening) -> Figure:
+def _funnel_figure(screening: Screening | CohortScreening) -> Figure:
     log = screening.as_dict()
     labels = ["screened"] + [f"excluded: {c}" for c in log["excluded_first"]] + ["enrolled"]
     values = [log["screened"], *log["excluded_first"].values(), log["enrolled"]]
@@ -168,7 +171,7 @@ def _endpoint_table(endpoints: dict) -> str:
 
 
 def write_trial_report(out: Path, scenario: Scenario, counts: np.ndarray, endpoints: dict,
-                       screening: Screening) -> Path:
+                       screening: Screening | CohortScreening) -> Path:
     """Write ``out/report.html`` (and the figures as PNG under ``out/figures``).
 
     Reads ``out/patients.parquet`` and ``out/events.parquet``, which must be written first.
@@ -180,8 +183,11 @@ def write_trial_report(out: Path, scenario: Scenario, counts: np.ndarray, endpoi
     images = [
         ("Trajectories", embed_png(_band_figure(scenario, counts, days), figures / "bands.png")),
         ("Relapse-free survival", embed_png(_km_figure(scenario, patients, events),
-                                         figures / "relapse_free.png")),
-        ("CRS and ICANS", embed_png(_grade_figure(scenario, patients), figures / "toxicity_grades.png")),
+                                            figures / "relapse_free.png")),
+        ("CRS and ICANS", embed_png(_grade_figure(scenario, patients),
+                                    figures / "toxicity_grades.png")),
+        ("Severe CRS and ICANS against published ranges",
+         embed_png(severe_toxicity_figure(scenario, endpoints), figures / "severe_toxicity.png")),
         ("Screening", embed_png(_funnel_figure(screening), figures / "screening.png")),
     ]
     failed = trial_failures(patients)
@@ -189,6 +195,7 @@ def write_trial_report(out: Path, scenario: Scenario, counts: np.ndarray, endpoi
                     "<code>status</code> and <code>reason</code> columns of patients.parquet.</p>"
                     if failed else "<p>Every patient was integrated.</p>")
     provenance = html.escape(str(endpoints["provenance"]))
+    design = "cohorts (one population per arm)" if scenario.has_cohorts else scenario.design
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(scenario.name)}</title>
 <style>body{{font-family:sans-serif;max-width:1200px;margin:2em auto;color:#222}}
@@ -196,7 +203,7 @@ table{{border-collapse:collapse;font-size:13px}}td,th{{border:1px solid #ccc;pad
 img{{max-width:100%}}</style></head><body>
 <h1>{html.escape(scenario.name)}</h1>
 <p>{html.escape(scenario.description)}</p>
-<p>Design: {scenario.design}; seed {endpoints['seed']}; cartsim {endpoints['cartsim_version']}.</p>
+<p>Design: {design}; seed {endpoints['seed']}; cartsim {endpoints['cartsim_version']}.</p>
 {failure_note}
 <h2>Endpoints</h2>
 <p>Distributions: median [25th–75th percentile], n patients for whom the endpoint is defined.

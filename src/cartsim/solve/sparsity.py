@@ -10,8 +10,10 @@ evaluated at 14 random states from a fixed seed, every column is perturbed by a 
 (z_j -> 2 z_j + 1, so that no coupling hides below rounding), and any output that changes at
 all marks an entry; non-finite outputs mark entries too, so the pattern errs towards a
 superset, which costs speed and never accuracy. The probe states span eleven decades around
-the state scale in three families (everything depleted, everything abundant, mixed) plus two
-near baseline, so both sides of every ``max(0, ...)`` switch are visited (the B-cell
+the state scale in three families (everything depleted, everything abundant, mixed), a fourth
+with everything all but absent (so that a sum over many depleted states lies below a reference
+pool of order one, as in the untreated search before the normalisers are set) and two near
+baseline, so both sides of every ``max(0, ...)`` switch are visited (the B-cell
 repletion feedback acts only below the reference pool, homeostatic CAR-T expansion only below
 the T-cell capacity). Probing uses the problem's own parameters because a parameter that is
 zero switches couplings off (the CAR-T arms need about 1,860 entries, the others about 1,080).
@@ -37,7 +39,7 @@ from cartsim.solve.linalg import minimum_degree_order
 from cartsim.solve.scaled import scaled_rhs
 
 _SQRT_EPS = 1.4901161193847656e-08
-_PROBE_DECADES = ((-8.0, -2.0),) * 4 + ((-1.0, 3.0),) * 4 + ((-8.0, 3.0),) * 4
+_PROBE_DECADES = ((-8.0, -2.0),) * 4 + ((-1.0, 3.0),) * 4 + ((-8.0, 3.0),) * 4 + ((-14.0, -10.0),) * 2
 _NEAR_BASELINE = 2
 _SEED = 20240611
 

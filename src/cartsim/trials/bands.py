@@ -22,6 +22,8 @@ BAND_SERIES = (
     ("cart_blood_per_ul", "CAR-T cells, blood", "cells/µL"),
     ("il6_pg_per_ml", "IL-6", "pg/mL"),
     ("igg_pct_baseline", "Serum IgG", "% of baseline"),
+    ("neutrophils_blood_per_ul", "Neutrophils (ANC), blood", "cells/µL"),
+    ("platelets_blood_per_nl", "Platelets, blood", "1e9/L"),
 )
 """Series drawn as bands: name, title, unit."""
 

@@ -4,7 +4,8 @@
 needs in a picklable ``ChunkTask`` (virtual patients with their arms, the catalogue, solver
 settings, the seed), integrates each patient's arms with retries, and returns a
 ``ChunkResult``: one row per patient and arm (covariates, endpoints, status), the events
-(relapses, B-cell reappearance, CRS and ICANS episodes), band counts, and, when asked, the daily
+(relapses, B-cell reappearance, CRS and ICANS episodes, neutropenia, serious infections), band
+counts, and, when asked, the daily
 trajectories of the endpoint series. Random numbers come from one stream per patient
 (``numpy.random.default_rng([seed, patient, stream])``), so a patient's numbers do not depend
 on which chunk or worker runs it. A patient that cannot be integrated is reported with its
@@ -32,6 +33,13 @@ from cartsim.solve.settings import SolverSettings
 from cartsim.therapies.regimens import Arm, CarT
 from cartsim.trials import bands
 from cartsim.trials.endpoints import SERIES, arm_endpoints, reappearance_day, relapse_days
+from cartsim.trials.haematotoxicity import simulated_cytopenia
+from cartsim.trials.infections import (
+    INFECTION_STREAM,
+    InfectionRates,
+    cumulative_infection_hazard,
+    infection_events,
+)
 from cartsim.trials.toxicity import simulated_toxicity
 
 RELAPSE_STREAM = 1
@@ -71,12 +79,18 @@ class ChunkResult:
     trajectories: np.ndarray | None
 
 
-def relapse_thresholds(seed: int, patient: int, needed: float) -> np.ndarray:
-    """Running sums of unit exponential draws of one patient, at least up to ``needed``.
+def event_thresholds(seed: int, patient: int, stream: int, needed: float) -> np.ndarray:
+    """Running sums of unit exponential draws of one patient's ``stream``, at least to ``needed``.
 
     Draws come in fixed batches, so the sequence is the same however far it is extended.
+
+    Examples
+    --------
+    >>> a = event_thresholds(1, 0, RELAPSE_STREAM, 5.0)
+    >>> bool(a[-1] > 5.0), bool((event_thresholds(1, 0, RELAPSE_STREAM, 50.0)[:a.size] == a).all())
+    (True, True)
     """
-    rng = np.random.default_rng([seed, patient, RELAPSE_STREAM])
+    rng = np.random.default_rng([seed, patient, stream])
     sums = np.cumsum(rng.exponential(size=32))
     while sums[-1] <= needed:
         sums = np.concatenate((sums, sums[-1] + np.cumsum(rng.exponential(size=32))))
@@ -104,13 +118,24 @@ def _patient(task: ChunkTask, vp: VirtualPatient, arm_ids: tuple[int, ...], link
         return _failed_rows(vp, task.arms, arm_ids, str(error), 0), []
     hazard = max((float(np.nanmax(r.observables["expected_relapses"])) for r in runs if r.ok),
                  default=0.0)
-    thresholds = relapse_thresholds(task.seed, vp.index, hazard)
+    thresholds = event_thresholds(task.seed, vp.index, RELAPSE_STREAM, hazard)
+    rates = InfectionRates.from_catalog(task.catalog.with_values(vp.parameter_values))
+    infection_hazards = {run.name: cumulative_infection_hazard(
+        run.t, run.observables["neutrophils_blood_per_ul"], run.observables["igg_g_per_l"], rates)
+        for run in runs if run.ok}
+    infection_thresholds = event_thresholds(
+        task.seed, vp.index, INFECTION_STREAM,
+        max((float(h[-1]) for h in infection_hazards.values()), default=0.0))
     rows, events = [], []
     for a, run in zip(arm_ids, runs, strict=True):
         if not run.ok:
             rows += _failed_rows(vp, task.arms, (a,), "; ".join(run.attempts), len(run.attempts))
             continue
         row, arm_events = _arm_outcome(task.arms[a], run, thresholds, link)
+        infection_row, infection_list = infection_events(run.t, infection_hazards[run.name],
+                                                         infection_thresholds)
+        row.update(infection_row)
+        arm_events += infection_list
         rows.append({"patient": vp.index, "arm": run.name, "status": "ok",
                      "reason": "; ".join(run.attempts[:-1]), "attempts": len(run.attempts),
                      **_covariates(vp), **row})
@@ -137,6 +162,10 @@ def _arm_outcome(arm: Arm, run: ArmRun, thresholds: np.ndarray, link: LinkThresh
         events.append({"event": "b_cell_reappearance", "day": back, "grade": math.nan,
                        "duration_days": math.nan})
     events += toxicity.events
+    cytopenia = simulated_cytopenia(t, series["neutrophils_blood_per_ul"],
+                                    series["platelets_blood_per_nl"])
+    row.update(cytopenia.summary)
+    events += cytopenia.events
     return row, events
 
 
@@ -158,5 +187,6 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
 
 
 EVENT_COLUMNS = ("patient", "arm", "event", "day", "grade", "duration_days")
-"""Columns of the events table; ``grade`` and ``duration_days`` apply to CRS/ICANS episodes."""
+"""Columns of the events table; ``grade`` and ``duration_days`` apply to CRS/ICANS episodes and
+to neutropenia (early ICAHT grade, days with ANC <= 500/uL)."""
 

@@ -20,7 +20,9 @@ single-patient summary (``report.summary``) reads the same definitions. Definiti
 - ``relapse_free_at_horizon``, ``b_cell_aplasia_at_6_months`` (blood B cells below the
   detection limit on day 182): per-patient 0/1 that become proportions in the summary.
 - CRS/ICANS endpoints come from ``cartsim.safety`` (graded daily signs) and are added by the
-  trial runner.
+  trial runner, as are the cytopenia endpoints (``trials.haematotoxicity``: early/late ICAHT,
+  ``neutropenia_days_below_500`` from day 0, ANC and platelet nadirs) and serious infections
+  (``trials.infections``).
 
 This module computes numbers from arrays; it runs nothing and draws no random numbers.
 """
@@ -60,6 +62,9 @@ SERIES = (
     "crp_mg_per_l",
     "bbb_index",
     "expected_relapses",
+    "neutrophils_blood_per_ul",
+    "platelets_blood_per_nl",
+    "igg_g_per_l",
 )
 """The observables a trial computes for every patient and arm: what the endpoints, the safety
 link and the report figures need, and nothing more (outputs are reduced inside the engine)."""
@@ -78,6 +83,10 @@ DISTRIBUTIONS = (
     "intrathecal_igg_change_pct",
     "nfl_change_pct",
     "annualized_relapse_rate",
+    "neutropenia_days_below_500",
+    "anc_nadir_per_ul",
+    "platelet_nadir_per_nl",
+    "serious_infections_per_year",
 )
 """Endpoints summarised as distributions (mean, sd, median, quartiles, n)."""
 
@@ -94,6 +103,8 @@ PROPORTIONS = {
     "icans_grade3plus_pct": "icans_grade3plus",
     "relapse_free_pct_at_horizon": "relapse_free_at_horizon",
     "b_cell_aplasia_pct_at_6_months": "b_cell_aplasia_at_6_months",
+    "icaht_grade3plus_pct": "icaht_grade3plus",
+    "serious_infection_pct": "serious_infection_any",
 }
 """Endpoints summarised as proportions (percent with a 95% interval), and the per-patient 0/1
 column each is computed from."""

@@ -40,7 +40,7 @@ from cartsim.io.scenario import Scenario, load_scenario
 from cartsim.model.parameterise import typical_patient
 from cartsim.parameters import Catalog, load_catalog
 from cartsim.parameters.ranges import parameter_range
-from cartsim.population import Screening, VirtualPatient, screen
+from cartsim.population import CohortScreening, Screening, VirtualPatient, screen, screen_cohorts
 from cartsim.population.parameter_uncertainty import (
     default_uncertain_parameters,
     with_parameter_uncertainty,
@@ -66,7 +66,7 @@ class TrialResult:
 
     out: Path
     endpoints: dict[str, object]
-    screening: Screening
+    screening: Screening | CohortScreening
     failures: int
 
 
@@ -134,7 +134,16 @@ def run_trial(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
 
-    screening = screen(catalog, population, seed, population.n_patients)
+    if scenario.has_cohorts:
+        screening = screen_cohorts(
+            catalog, [(arm.name, scenario.population_of(k)) for k, arm in enumerate(scenario.arms)],
+            seed, n_patients)
+        arms_between = screening.arms_between
+    else:
+        screening = screen(catalog, population, seed, population.n_patients)
+
+        def arms_between(start: int, stop: int) -> tuple[tuple[int, ...], ...]:
+            return tuple(assign_arms(stop, len(scenario.arms), scenario.design, seed, start=start))
     n = screening.enrolled
     if parameter_uncertainty is None:
         parameter_uncertainty = scenario.parameter_uncertainty
@@ -150,7 +159,8 @@ def run_trial(
     t = study_grid(scenario.arms, typical_patient(catalog, population.disease, population.covariates),
                    catalog, scenario.horizon_days)
     manifest = {"scenario_digest": scenario.digest, "seed": seed, "n_patients": n,
-                "chunk_size": chunk_size, "design": scenario.design,
+                "chunk_size": chunk_size,
+                "design": "cohorts" if scenario.has_cohorts else scenario.design,
                 "parameter_uncertainty": parameter_uncertainty,
                 "parameter_digest": catalog.digest(), "cartsim_version": __version__,
                 "solver": {"backend": settings.backend, "rtol": settings.rtol, "atol": settings.atol}}
@@ -166,8 +176,7 @@ def run_trial(
                 continue
             start, stop = c * chunk_size, min((c + 1) * chunk_size, n)
             yield ChunkTask(index=c, patients=enrolled(start, stop),
-                            assignments=tuple(assign_arms(stop, len(scenario.arms), scenario.design,
-                                                          seed, start=start)),
+                            assignments=arms_between(start, stop),
                             arms=scenario.arms, settings=settings, seed=seed, catalog=catalog, t=t,
                             keep_trajectories=trajectories)
 
@@ -184,7 +193,8 @@ def run_trial(
     return _finish(scenario, out, store, screening, seed, manifest)
 
 
-def _finish(scenario: Scenario, out: Path, store: ChunkStore, screening: Screening, seed: int,
+def _finish(scenario: Scenario, out: Path, store: ChunkStore, screening: Screening | CohortScreening,
+            seed: int,
             manifest: dict[str, object]) -> TrialResult:
     arm_order = {a.name: i for i, a in enumerate(scenario.arms)}
     patients, events = out / "patients.parquet", out / "events.parquet"

@@ -1,0 +1,37 @@
+"""Validation: severe CRS follows the CD19 target burden (scenarios/burden_contrast.toml).
+
+Published grade 3+ CRS after CD19 CAR-T: B-ALL 19-46%, LBCL 11-22%, SLE and MS none in the
+small series so far (src/cartsim/safety/published_toxicity.toml). The test runs the scenario
+on a small seeded cohort and checks the ordering B-ALL (70% blasts) >= LBCL and B-ALL (3%
+blasts) > SLE and MS, and that the cancer rates fall in the published ranges.
+
+The current CAR-T expansion and cytokine model does not reproduce the contrast (measured with
+40 patients per arm, docs/safety.md "Target burden"): CAR-T cells peak higher in MS and SLE
+than in B-ALL, so IL-6 and the BBB index, and with them severe CRS and ICANS, do too. The test
+is therefore a strict expected failure: it documents the gap and fails loudly (XPASS) once a
+model change makes the ordering hold, so that the marker is removed then, not forgotten.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from cartsim.safety.published import published_rates
+from cartsim.trials.run import run_trial
+
+pytestmark = [pytest.mark.validation, pytest.mark.slow]
+
+
+@pytest.mark.xfail(strict=True, reason="CAR-T expansion is higher with few targets in the current "
+                   "model, so severe CRS does not follow the target burden (docs/safety.md)")
+def test_severe_crs_follows_target_burden(tmp_path):
+    result = run_trial("scenarios/burden_contrast.toml", tmp_path, n_patients=20)
+    rate = {arm: block["endpoints"]["crs_grade3plus_pct"]["value"]
+            for arm, block in result.endpoints["arms"].items()}
+    assert rate["B-ALL, 70% blasts"] >= rate["LBCL"]
+    for cancer in ("LBCL", "B-ALL, 3% blasts"):
+        for autoimmune in ("SLE", "RRMS"):
+            assert rate[cancer] > rate[autoimmune]
+    published = {(r.population, r.endpoint): r for r in published_rates()}
+    lbcl = published[("lbcl", "crs_grade3plus_pct")]
+    assert lbcl.low <= rate["LBCL"] <= lbcl.high
