@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-BACKENDS = ("rodas", "radau", "bdf")
+BACKENDS = ("ndf", "rodas", "radau", "bdf")
 
 
 @dataclass(frozen=True)
