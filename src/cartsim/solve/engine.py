@@ -60,9 +60,9 @@ class Problem:
 class Trajectory:
     """States at the output times (rows) with the solver's status and work counts.
 
-    ``steps`` counts accepted steps; ``rejected`` the rejected ones (the compiled backend
+    ``steps`` counts accepted steps; ``rejected`` the rejected ones (the compiled backends
     only: SciPy does not report them). ``rhs_calls`` includes the calls spent on Jacobians for
-    ``rodas``; for the SciPy backends it is SciPy's ``nfev``, which leaves out the calls of its
+    ``ndf`` and ``rodas``; for the SciPy backends it is SciPy's ``nfev``, which leaves out the calls of its
     finite-difference Jacobians (``jacobians`` times 104, or times the column groups with a
     sparsity pattern).
     """

@@ -189,12 +189,27 @@ def jacobian_sparsity(p: np.ndarray, scale: np.ndarray) -> JacobianSparsity:
 
 
 @lru_cache(maxsize=4)
+def structural_pattern(n_states: int, n_parameters: int) -> np.ndarray:
+    """The model's pattern with every coupling switched on, the same in every process.
+
+    ``probe_pattern`` at parameters drawn from 10^U(-1, 1) with a fixed seed and unit scales:
+    every parameter nonzero, so no coupling is switched off by a zero parameter.
+
+    Examples
+    --------
+    >>> int(structural_pattern(104, len(LAYOUT)).sum())  # doctest: +SKIP
+    2194
+    """
+    rng = np.random.default_rng(_SEED)
+    return probe_pattern(10.0 ** rng.uniform(-1.0, 1.0, n_parameters), np.ones(n_states))
+
+
+@lru_cache(maxsize=4)
 def column_by_column(n_states: int, n_parameters: int) -> JacobianSparsity:
     """Every entry in the pattern, one column per group, and the model's elimination order.
 
-    The order is a minimum-degree order of the pattern that ``probe_pattern`` finds at
-    parameters drawn from 10^U(-1, 1) with a fixed seed and unit scales: every parameter
-    nonzero, so no coupling is switched off. Computed once per process and model size.
+    The order is a minimum-degree order of ``structural_pattern``. Computed once per process
+    and model size.
 
     Examples
     --------
@@ -202,9 +217,7 @@ def column_by_column(n_states: int, n_parameters: int) -> JacobianSparsity:
     >>> sparsity.groups, int(sparsity.pattern.sum())  # doctest: +SKIP
     (104, 10816)
     """
-    rng = np.random.default_rng(_SEED)
-    structural = probe_pattern(10.0 ** rng.uniform(-1.0, 1.0, n_parameters), np.ones(n_states))
-    order = minimum_degree_order(structural)
+    order = minimum_degree_order(structural_pattern(n_states, n_parameters))
     columns = np.arange(n_states, dtype=np.int64)
     return JacobianSparsity(
         pattern=np.ones((n_states, n_states), dtype=np.bool_),
