@@ -44,7 +44,7 @@ def _fail(error: CartsimError) -> None:
 def simulate(
     scenario: Path = typer.Argument(..., help="Scenario file (TOML)."),
     out: Path = typer.Option(Path("results"), "--out", help="Output folder."),
-    backend: str | None = typer.Option(None, help="Solver backend: rodas (default) or radau."),
+    backend: str | None = typer.Option(None, help="Solver backend: ndf (default), rodas, radau or bdf."),
 ) -> None:
     """Simulate every arm of SCENARIO for the typical patient; write trajectories and figures."""
     from dataclasses import replace

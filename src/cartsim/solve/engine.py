@@ -17,21 +17,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from cartsim.errors import SolverError
-from cartsim.solve.rodas import (
-    ACCEPTED,
-    FACTORISATIONS,
-    JACOBIANS,
-    REJECTED,
-    RHS_CALLS,
-    rodas_solve,
-)
+from cartsim.solve.ndf import ndf_solve
+from cartsim.solve.rodas import rodas_solve
 from cartsim.solve.scaled import NOT_FINITE, STEP_LIMIT, STEP_TOO_SMALL, SUCCESS
 from cartsim.solve.scipy_backends import scipy_solve
 from cartsim.solve.settings import BACKENDS, SolverSettings
-from cartsim.solve.sparsity import jacobian_sparsity
+from cartsim.solve.sparsity import column_by_column, jacobian_sparsity
+from cartsim.solve.stepping import ACCEPTED, FACTORISATIONS, JACOBIANS, REJECTED, RHS_CALLS
 
 __all__ = ["NOT_FINITE", "STEP_LIMIT", "STEP_TOO_SMALL", "SUCCESS", "Problem", "Trajectory",
            "integrate"]
+
+COMPILED = {"ndf": ndf_solve, "rodas": rodas_solve}
+"""The compiled backends, which share one calling convention."""
 
 STATUS_TEXT = {
     SUCCESS: "success",
@@ -62,9 +60,9 @@ class Problem:
 class Trajectory:
     """States at the output times (rows) with the solver's status and work counts.
 
-    ``steps`` counts accepted steps; ``rejected`` the rejected ones (the compiled backend
+    ``steps`` counts accepted steps; ``rejected`` the rejected ones (the compiled backends
     only: SciPy does not report them). ``rhs_calls`` includes the calls spent on Jacobians for
-    ``rodas``; for the SciPy backends it is SciPy's ``nfev``, which leaves out the calls of its
+    ``ndf`` and ``rodas``; for the SciPy backends it is SciPy's ``nfev``, which leaves out the calls of its
     finite-difference Jacobians (``jacobians`` times 104, or times the column groups with a
     sparsity pattern).
     """
@@ -111,10 +109,11 @@ def integrate(problem: Problem, settings: SolverSettings) -> Trajectory:
     event_times = np.array(problem.event_times, dtype=float)[order]
     event_states = np.array(problem.event_states, dtype=np.int64)[order]
     event_amounts = np.array(problem.event_amounts, dtype=float)[order]
-    if settings.backend == "rodas":
-        sparsity = jacobian_sparsity(p, scale)
+    if settings.backend in COMPILED:
+        sparsity = (column_by_column(z.size, p.size) if settings.backend == "ndf"
+                    else jacobian_sparsity(p, scale))
         stats = np.zeros(6, dtype=np.int64)
-        status = rodas_solve(z, p, scale, t_out, event_times, event_states, event_amounts,
+        status = COMPILED[settings.backend](z, p, scale, t_out, event_times, event_states, event_amounts,
                              settings.rtol, settings.atol, settings.max_steps, sparsity.arrays(),
                              out, stats)
         return Trajectory(t_out, out * scale, int(status), int(stats[ACCEPTED]),

@@ -34,7 +34,7 @@ def retry_settings(settings: SolverSettings) -> tuple[SolverSettings, ...]:
     Examples
     --------
     >>> [s.backend for s in retry_settings(SolverSettings())]
-    ['rodas', 'rodas', 'radau']
+    ['ndf', 'ndf', 'radau']
     """
     tighter = replace(settings, rtol=settings.rtol / 10.0, max_steps=settings.max_steps * 10)
     reference = SolverSettings(backend="radau", rtol=settings.rtol, atol=settings.atol)

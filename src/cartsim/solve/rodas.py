@@ -35,6 +35,17 @@ from numba import njit
 
 from cartsim.solve.linalg import lu_factor, lu_pack, lu_solve
 from cartsim.solve.scaled import NOT_FINITE, STEP_LIMIT, STEP_TOO_SMALL, SUCCESS, scaled_rhs
+from cartsim.solve.stepping import (
+    ACCEPTED,
+    FACTORISATIONS,
+    FILLED,
+    JACOBIANS,
+    REJECTED,
+    RHS_CALLS,
+    all_finite,
+    h_min,
+    initial_step,
+)
 from cartsim.solve.sparsity import grouped_jacobian
 
 _GAMMA = 0.25
@@ -72,50 +83,6 @@ _D = np.array([
 _SAFE = 0.9
 _FAC_SHRINK = 5.0
 _FAC_GROW = 1.0 / 6.0
-
-ACCEPTED, REJECTED, RHS_CALLS, JACOBIANS, FACTORISATIONS, FILLED = range(6)
-"""Positions in the ``stats`` array that ``rodas_solve`` fills."""
-
-
-@njit
-def _h_min(t):
-    return 1e-12 * max(1.0, abs(t))
-
-
-@njit
-def _all_finite(v):
-    for i in range(v.shape[0]):  # noqa: SIM110 (numba compiles a plain loop fastest)
-        if not np.isfinite(v[i]):
-            return False
-    return True
-
-
-@njit
-def _initial_step(z, f0, p, scale, rtol, atol, span, work, z1, f1):
-    """Hairer & Wanner's starting step: a first guess from |z|/|f|, refined by one Euler step."""
-    n = z.shape[0]
-    dnf = 0.0
-    dny = 0.0
-    for i in range(n):
-        sk = atol + rtol * abs(z[i])
-        dnf += (f0[i] / sk) ** 2
-        dny += (z[i] / sk) ** 2
-    dnf = np.sqrt(dnf / n)
-    dny = np.sqrt(dny / n)
-    h = 1e-6 if dnf <= 1e-5 or dny <= 1e-5 else 0.01 * dny / dnf
-    h = min(h, span)
-    for i in range(n):
-        z1[i] = z[i] + h * f0[i]
-    scaled_rhs(z1, p, scale, work, f1)
-    der2 = 0.0
-    for i in range(n):
-        sk = atol + rtol * abs(z[i])
-        der2 += ((f1[i] - f0[i]) / sk) ** 2
-    der2 = np.sqrt(der2 / n) / h
-    der12 = max(der2, dnf)
-    h1 = max(1e-6, h * 1e-3) if der12 <= 1e-15 else (0.01 / der12) ** 0.2
-    h = min(100.0 * h, h1, span)
-    return h if np.isfinite(h) and h > 0.0 else min(1e-6, span)
 
 
 @njit
@@ -171,10 +138,10 @@ def rodas_solve(z, p, scale, t_out, event_times, event_states, event_amounts, rt
         while t < seg_end:
             scaled_rhs(z, p, scale, work, f0)
             stats[RHS_CALLS] += 1
-            if not _all_finite(f0):
+            if not all_finite(f0):
                 return NOT_FINITE
             if first:
-                h = _initial_step(z, f0, p, scale, rtol, atol, seg_end - t, work, z1, f1)
+                h = initial_step(z, f0, p, scale, rtol, atol, seg_end - t, 4, work, z1, f1)
                 stats[RHS_CALLS] += 1
             if t + 1.01 * h >= seg_end:
                 h = seg_end - t
@@ -188,7 +155,7 @@ def rodas_solve(z, p, scale, t_out, event_times, event_states, event_amounts, rt
                 if attempts >= max_steps:
                     return STEP_LIMIT
                 attempts += 1
-                if h < _h_min(t):
+                if h < h_min(t):
                     return STEP_TOO_SMALL
                 stats[FACTORISATIONS] += 1
                 if not lu_factor(jac, 1.0 / (_GAMMA * h), col_ptr, row_idx, position, lu, piv, cols):
@@ -230,7 +197,7 @@ def rodas_solve(z, p, scale, t_out, event_times, event_states, event_amounts, rt
                     stats[REJECTED] += 1
                     last_rejected = True
                     h *= 0.25
-                    if h < _h_min(t):
+                    if h < h_min(t):
                         return NOT_FINITE
                     continue
                 norm = np.sqrt(total / n)
