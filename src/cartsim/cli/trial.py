@@ -19,7 +19,7 @@ def trial(
     out: Path = typer.Option(Path("results/trial"), "--out", help="Output folder."),
     patients: int | None = typer.Option(None, "--patients", help="Enrolled patients (default: scenario)."),
     seed: int | None = typer.Option(None, "--seed", help="Random seed (default: the scenario's)."),
-    backend: str | None = typer.Option(None, "--backend", help="Solver backend: ndf (default), rodas, radau or bdf."),
+    backend: str | None = typer.Option(None, "--backend", help="Solver backend (default ndf)."),
     engine: str = typer.Option("local", "--engine", help="Where chunks run: local or dask."),
     address: str | None = typer.Option(None, "--address", help="Dask scheduler (default: a LocalCluster)."),
     workers: int = typer.Option(1, "--workers", help="Worker processes or Dask workers."),

@@ -35,6 +35,7 @@ from numba import njit
 
 from cartsim.solve.linalg import lu_factor, lu_pack, lu_solve
 from cartsim.solve.scaled import NOT_FINITE, STEP_LIMIT, STEP_TOO_SMALL, SUCCESS, scaled_rhs
+from cartsim.solve.sparsity import grouped_jacobian
 from cartsim.solve.stepping import (
     ACCEPTED,
     FACTORISATIONS,
@@ -46,7 +47,6 @@ from cartsim.solve.stepping import (
     h_min,
     initial_step,
 )
-from cartsim.solve.sparsity import grouped_jacobian
 
 _GAMMA = 0.25
 _A21 = 1.544
