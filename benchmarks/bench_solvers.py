@@ -1,16 +1,18 @@
-"""Solver benchmark: patients per second per core for each backend, and the rodas/bdf ratio.
+"""Solver benchmark: patients per second per core for each backend, and each compiled backend's
+ratio to SciPy BDF.
 
 Integrates every arm of the default scenario (typical patient, 730 days, daily output) with
 each backend in one process, after a warm-up call that compiles the numba code, and reports
 patients per second per core as the median over repeats with the spread (min-max), and the
-ratio of the medians, rodas over bdf, measured in the same run. One arm of one patient is one
-integration, timed with its per-problem set-up (the Jacobian pattern probe). Backends are
-interleaved round by round so that a change in machine load hits them alike. Each result
-also gives the work (steps, rejected steps, right-hand-side calls, Jacobians, LU
-factorisations) and the largest relative deviation from a rodas run at rtol 1e-10 (over
-states above 1e-3 of their scale), so that speed is not bought with accuracy. BLAS threads
-are pinned to one so that "per core" holds for SciPy too. Writes a JSON record and a bar
-figure under ``benchmarks/results/``.
+ratio of the medians of each compiled backend (``ndf``, the default, and ``rodas``) over
+``bdf``, measured in the same run. One arm of one patient is one integration, timed with its
+per-problem set-up (the Jacobian pattern probe for ``rodas``). Backends are interleaved round
+by round so that a change in machine load hits them alike. Each result also gives the work
+(steps, rejected steps, right-hand-side calls, Jacobians, LU factorisations) and the largest
+relative deviation from a ``rodas`` run at rtol 1e-10 (over states above 1e-3 of their
+scale), so that speed is not bought with accuracy. BLAS threads are pinned to one so that
+"per core" holds for SciPy too. The process's peak resident memory is reported at the end.
+Writes a JSON record and a bar figure under ``benchmarks/results/``.
 
 Run with ``make bench`` or ``python benchmarks/bench_solvers.py --help``.
 """
@@ -25,6 +27,7 @@ for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import argparse  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
+import resource  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 from dataclasses import asdict  # noqa: E402
@@ -38,7 +41,7 @@ from cartsim.model.parameterise import typical_patient  # noqa: E402
 from cartsim.parameters import load_catalog  # noqa: E402
 from cartsim.simulation import arm_problems as build_arm_problems  # noqa: E402
 from cartsim.simulation import study_grid  # noqa: E402
-from cartsim.solve.engine import Problem, Trajectory, integrate  # noqa: E402
+from cartsim.solve.engine import COMPILED, Problem, Trajectory, integrate  # noqa: E402
 from cartsim.solve.settings import SolverSettings  # noqa: E402
 from cartsim.solve.sparsity import forget_probes, jacobian_sparsity  # noqa: E402
 
@@ -93,7 +96,7 @@ def run(path: str, repeats: dict[str, int], rounds: int) -> dict:
         for backend in repeats:
             integrate(problem, settings[backend])
     setup_s = time.perf_counter() - compile_start
-    tight = SolverSettings(rtol=1e-10, atol=1e-13)
+    tight = SolverSettings("rodas", rtol=1e-10, atol=1e-13)
     reference = {arm: integrate(problem, tight).y for arm, problem in problems.items()}
 
     times: dict[str, dict[str, list[float]]] = {b: {a: [] for a in problems} for b in repeats}
@@ -135,13 +138,17 @@ def run(path: str, repeats: dict[str, int], rounds: int) -> dict:
             "arms": per_arm,
             "all_arms_median_per_s": statistics.median(1.0 / t for t in all_arms),
         }
-    if "bdf" in repeats and "rodas" in repeats:
-        rodas, bdf = report["backends"]["rodas"], report["backends"]["bdf"]
-        report["ratio_rodas_over_bdf"] = {
-            arm: rodas["arms"][arm]["median_per_s"] / bdf["arms"][arm]["median_per_s"]
-            for arm in problems}
-        report["ratio_rodas_over_bdf"]["all arms"] = (rodas["all_arms_median_per_s"]
-                                                       / bdf["all_arms_median_per_s"])
+    report["ratios_over_bdf"] = {}
+    if "bdf" in repeats:
+        bdf = report["backends"]["bdf"]
+        for backend in (b for b in COMPILED if b in repeats):
+            fast = report["backends"][backend]
+            ratios = {arm: fast["arms"][arm]["median_per_s"] / bdf["arms"][arm]["median_per_s"]
+                      for arm in problems}
+            ratios["all arms"] = fast["all_arms_median_per_s"] / bdf["all_arms_median_per_s"]
+            report["ratios_over_bdf"][backend] = ratios
+    report["default_backend"] = SolverSettings().backend
+    report["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     return report
 
 
@@ -157,9 +164,11 @@ def _print(report: dict) -> None:
                   f"{r['rejected']:8d} {r['rhs_calls']:9d} {r['jacobians']:9d} "
                   f"{r['factorisations']:5d} {r['max_deviation']:8.1e}")
         print(f"{backend:8} {'all arms':14} {result['all_arms_median_per_s']:11.2f}")
-    if "ratio_rodas_over_bdf" in report:
-        ratios = ", ".join(f"{arm} {r:.1f}" for arm, r in report["ratio_rodas_over_bdf"].items())
-        print(f"rodas / bdf (same run, medians): {ratios}")
+    for backend, ratios in report["ratios_over_bdf"].items():
+        default = " (default)" if backend == report["default_backend"] else ""
+        listed = ", ".join(f"{arm} {r:.1f}" for arm, r in ratios.items())
+        print(f"{backend}{default} / bdf (same run, medians): {listed}")
+    print(f"peak resident memory: {report['peak_rss_mib']:.0f} MiB")
 
 
 def _figure(report: dict, path: Path) -> None:
@@ -182,9 +191,10 @@ def _figure(report: dict, path: Path) -> None:
     ax.set_yscale("log")
     ax.set_xticks(np.arange(len(arms)), arms)
     ax.set_ylabel("patients per second per core (one arm, 730 days)")
-    ratio = report.get("ratio_rodas_over_bdf", {}).get("all arms")
+    default = report["default_backend"]
+    ratio = report["ratios_over_bdf"].get(default, {}).get("all arms")
     title = "Solver backends, median and min-max"
-    ax.set_title(title + (f"; rodas / bdf = {ratio:.1f} over all arms" if ratio else ""))
+    ax.set_title(title + (f"; {default} / bdf = {ratio:.1f} over all arms" if ratio else ""))
     ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=120)
@@ -194,14 +204,15 @@ def _figure(report: dict, path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default=DEFAULT_SCENARIO)
-    parser.add_argument("--rodas", type=int, default=10, help="rodas runs per arm per round")
+    parser.add_argument("--ndf", type=int, default=10, help="ndf runs per arm per round")
+    parser.add_argument("--rodas", type=int, default=3, help="rodas runs per arm per round")
     parser.add_argument("--bdf", type=int, default=1, help="bdf runs per arm per round")
     parser.add_argument("--radau", type=int, default=0, help="radau runs per arm per round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
-    repeats = {b: n for b, n in (("rodas", args.rodas), ("bdf", args.bdf), ("radau", args.radau))
-               if n > 0}
+    repeats = {b: n for b, n in (("ndf", args.ndf), ("rodas", args.rodas), ("bdf", args.bdf),
+                                 ("radau", args.radau)) if n > 0}
     report = run(args.scenario, repeats, args.rounds)
     _print(report)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -156,7 +156,13 @@ def test_every_reference_has_a_doi_or_url(catalog: Catalog) -> None:
 
 
 def test_every_assumption_has_a_range_and_is_used(catalog: Catalog) -> None:
+    """Used by a record, or by a validation case that rests on it (such as a recalled protocol)."""
+    from cartsim.validation.cases import load_cases
+    from cartsim.validation.facts import load_facts
+
     used = {record.assumption for record in catalog.records.values()}
+    used |= {key for case in load_cases(catalog, load_facts(catalog)).values()
+             for key in case.assumptions}
     problems = [f"{key}: no range" for key, a in sorted(catalog.assumptions.items())
                 if a.range is None]
     problems.extend(f"{key}: used by no record" for key in sorted(catalog.assumptions)

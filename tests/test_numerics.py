@@ -84,6 +84,7 @@ def test_cell_mass_balance_with_growth_and_death_off():
     problem = Problem(y0, p, np.maximum(y0, 1.0), np.array([0.0, 30.0]), np.array([]),
                       np.array([], dtype=np.int64), np.array([]))
     trajectory = integrate(problem, SolverSettings(rtol=1e-10, atol=1e-12))
+    assert trajectory.status == 0, trajectory.message
     assert _cells(trajectory.y[-1]) == pytest.approx(_cells(y0), rel=1e-8)
 
 

@@ -208,7 +208,7 @@ def test_unknown_key_suggests_the_closest() -> None:
          ' (did you mean "edss"?)'),
         (lambda d: d.update(solver={"backend": "rodass"}),
          'study.toml: solver.backend: "rodass" is not a known backend (did you mean "rodas"?); '
-         'use "rodas", "radau" or "bdf"'),
+         'use "ndf", "rodas", "radau" or "bdf"'),
         (lambda d: d.update(solver={"rtol": 2}),
          "study.toml: solver.rtol: must lie between 0 and 1, not 2"),
         (lambda d: d.update(solver={"atol": 0}), "study.toml: solver.atol: must be above 0, not 0"),

@@ -83,7 +83,7 @@ def test_literature_values_cannot_be_calibrated(catalog) -> None:
 
 
 def test_calibration_fields_belong_to_calibrated_records() -> None:
-    with pytest.raises(ParameterError, match='belongs only to "calibrated" records'):
+    with pytest.raises(ParameterError, match='belongs only to records of kind "calibrated"'):
         parse_record("k_x", {"value": 1.0, "unit": "1/day", "description": "x", "kind": "assumed",
                              "assumption": "A1", "target": "c", "bounds": [0.0, 2.0]}, "x.toml")
 

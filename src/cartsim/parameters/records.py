@@ -174,7 +174,7 @@ def parse_record(name: str, table: Mapping[str, object], file: str) -> Parameter
         _text(table, field, file, name, why=f'for kind "{kind}"')
     for field, only in _ONLY_FOR_KIND.items():
         if field in table and kind not in only:
-            raise record_error(file, name, field, f"belongs only to {one_of(only)} records; remove "
+            raise record_error(file, name, field, f"belongs only to records of kind {one_of(only)}; remove "
                                f'it or change kind "{kind}" to "{only[0]}"')
     if kind == "derived" and "source_value" in table:
         raise record_error(file, name, "source_value", "does not belong in a derived record; its "

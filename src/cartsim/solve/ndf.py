@@ -54,6 +54,10 @@ _MIN_FACTOR = 0.2
 _MAX_FACTOR = 10.0
 _MAX_GAMMA_CHANGE = 0.3
 """The LU of I - c J is kept while c stays within 30 % of the c it was made with (CVODE's dgmax)."""
+_FIRST_STEP_FLOOR = 100.0
+"""The first step is at least this many smallest steps: the order-1 starting-step estimate
+(0.01 / |f'|)^(1/2) can fall below the underflow limit when a fast state starts far from its
+quasi-steady state at tight tolerances, and the controller grows a small step quickly."""
 _KAPPA = np.array([0.0, -0.1850, -1.0 / 9.0, -0.0823, -0.0415, 0.0])
 """NDF coefficients kappa_k (Shampine & Reichelt 1997, Table 1; zero at order 5, as SciPy)."""
 _GAMMA = np.concatenate((np.zeros(1), np.cumsum(1.0 / np.arange(1, _MAX_ORDER + 1))))
@@ -221,6 +225,7 @@ def ndf_solve(z, p, scale, t_out, event_times, event_states, event_amounts, rtol
         if not all_finite(f):
             return NOT_FINITE
         h = initial_step(z, f, p, scale, rtol, atol, seg_end - t, 1, work, y_new, dy)
+        h = min(max(h, _FIRST_STEP_FLOOR * h_min(t)), seg_end - t)
         stats[RHS_CALLS] += 2
         for i in range(n):
             diffs[0, i] = z[i]
