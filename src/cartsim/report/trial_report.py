@@ -91,7 +91,7 @@ def _km_figure(scenario: Scenario, patients: Path, events: Path) -> Figure:
             continue
         relapses = pd.read_parquet(events, columns=["patient", "day"],
                                    filters=[("event", "==", "relapse"), ("arm", "==", arm.name)])
-        day = relapses.groupby("patient")["day"].min().reindex(ids).to_numpy()
+        day = relapses.groupby("patient")["day"].min().reindex(ids).to_numpy(dtype=float)
         observed = np.isfinite(day)
         t, s = kaplan_meier(np.where(observed, day, scenario.horizon_days), observed)
         ax.step(t, 100.0 * s, where="post", color=_COLOURS[a % len(_COLOURS)],
