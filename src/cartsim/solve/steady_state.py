@@ -101,7 +101,10 @@ def _settle(y: np.ndarray, p: np.ndarray, days: float) -> np.ndarray:
     scale = np.maximum(np.abs(y), SCALE_FLOOR)
     problem = Problem(y, p, scale, np.array([0.0, days]), np.array([]), np.array([], dtype=np.int64),
                       np.array([]))
-    trajectory = integrate(problem, SolverSettings(rtol=1e-6, atol=1e-9, max_steps=100_000))
+    # Rodas (one-step, exact Jacobian every step): the root polish below needs an accurate start,
+    # and the multistep default stopped short of it for lymphoma patients.
+    settings = SolverSettings(backend="rodas", rtol=1e-6, atol=1e-9, max_steps=100_000)
+    trajectory = integrate(problem, settings)
     if trajectory.status != SUCCESS:
         raise SolverError("the untreated model could not be integrated towards steady state")
     return trajectory.y[-1]
