@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -20,6 +21,7 @@ from cartsim.io.scenario import load_scenario
 from cartsim.parameters import load_catalog
 from cartsim.population import sample_patient, screen
 from cartsim.trials import bands
+from cartsim.trials import store as store_module
 from cartsim.trials.chunk import EVENT_COLUMNS, ChunkResult
 from cartsim.trials.randomise import assign_arms
 from cartsim.trials.run import run_trial
@@ -32,7 +34,9 @@ def _result(index: int, rows: pd.DataFrame, events: pd.DataFrame, counts: np.nda
     return ChunkResult(index, rows, events, counts, None)
 
 
-def test_merging_chunk_by_chunk_equals_one_concat(tmp_path):
+@pytest.mark.parametrize("row_group_rows", [1, 2, 65_536])
+def test_merging_chunk_by_chunk_equals_one_concat(tmp_path, monkeypatch, row_group_rows):
+    monkeypatch.setattr(store_module, "ROW_GROUP_ROWS", row_group_rows)
     ok = pd.DataFrame({"patient": [0, 1], "arm": ["A", "B"], "status": ["ok", "ok"],
                        "reason": ["", "x"], "peak": [1.5, 2.5], "grade": [0.0, 2.0]})
     failed = pd.DataFrame({"patient": [2], "arm": ["A"], "status": ["failed"], "reason": ["why"]})
@@ -50,6 +54,8 @@ def test_merging_chunk_by_chunk_equals_one_concat(tmp_path):
     store.merge(".events.parquet", tmp_path / "events.parquet", lambda r: r)
     expected = pd.concat([ok, failed, late], ignore_index=True)
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "rows.parquet"), expected)
+    groups = pq.ParquetFile(tmp_path / "rows.parquet").num_row_groups
+    assert groups == {1: 3, 2: 2, 65_536: 1}[row_group_rows]
     merged = pd.read_parquet(tmp_path / "events.parquet")
     assert merged["event"].tolist() == ["relapse", "crs"] and merged["day"].tolist() == [30.0, 2.0]
     assert store.counts().tolist() == [[3, 3, 3], [3, 3, 3]]
