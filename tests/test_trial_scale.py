@@ -21,6 +21,7 @@ from cartsim.io.scenario import load_scenario
 from cartsim.parameters import load_catalog
 from cartsim.population import sample_patient, screen
 from cartsim.trials import bands
+from cartsim.trials import run as run_module
 from cartsim.trials import store as store_module
 from cartsim.trials.chunk import EVENT_COLUMNS, ChunkResult
 from cartsim.trials.randomise import assign_arms
@@ -93,7 +94,7 @@ def test_screening_keeps_indices_and_draws_the_same_patients_again():
 
 @dataclass(frozen=True)
 class _Instant:
-    """An engine that returns a fixed successful row per patient-arm without simulating."""
+    """An engine that returns a fixed successful row and band count per patient-arm, unsimulated."""
 
     def map(self, run, tasks):
         for task in tasks:
@@ -103,6 +104,8 @@ class _Instant:
                                  for vp, arm_ids in zip(task.patients, task.assignments, strict=True)
                                  for a in arm_ids])
             counts = bands.empty_counts(len(task.arms), bands.band_days(task.t).size)
+            for arm_ids in task.assignments:
+                counts[:, list(arm_ids), :, 1] += 1   # every value in the lowest non-zero bin
             yield ChunkResult(task.index, rows, pd.DataFrame([], columns=list(EVENT_COLUMNS)),
                               counts, None)
 
@@ -117,11 +120,14 @@ def _traced_peak(scenario, out, n: int) -> int:
 
 
 @pytest.mark.slow
-def test_whole_trial_memory_hardly_grows_with_the_number_of_patients(tmp_path):
+def test_whole_trial_memory_hardly_grows_with_the_number_of_patients(tmp_path, monkeypatch):
+    # The report's figures allocate a few MB that vary by hundreds of KB from run to run, which
+    # would drown the signal; their inputs are read column-wise like the summaries'.
+    monkeypatch.setattr(run_module, "write_trial_report", lambda *args: None)
     scenario = replace(load_scenario(SCENARIO), horizon_days=30.0)
     run_trial(scenario, tmp_path / "warm", n_patients=50, chunk_size=50, engine=_Instant())
-    small = _traced_peak(scenario, tmp_path / "small", 200)
-    large = _traced_peak(scenario, tmp_path / "large", 2000)
-    # Holding every enrolled virtual patient costs about 2 KB each; the streaming pipeline keeps
-    # a few numbers per patient (index, one column at a time).
-    assert (large - small) / 1800 < 200, f"{(large - small) / 1800:.0f} bytes per patient"
+    small = _traced_peak(scenario, tmp_path / "small", 500)
+    large = _traced_peak(scenario, tmp_path / "large", 5000)
+    # Holding every enrolled virtual patient costs several hundred bytes each; the streaming
+    # pipeline keeps a few numbers per patient (index, one column at a time).
+    assert (large - small) / 4500 < 200, f"{(large - small) / 4500:.0f} bytes per patient"
