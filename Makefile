@@ -37,7 +37,7 @@ lint: install
 bench: install
 	$(BIN)/python benchmarks/bench_solvers.py
 
-# Peak memory of whole trials at 1e3/1e4/1e5 patients (about 15 minutes; docs/trials.md).
+# Peak memory of whole trials at 1e3/1e4/1e5 patients (about 25 minutes; docs/trials.md).
 bench-memory: install
 	$(BIN)/python benchmarks/bench_trial_memory.py
 

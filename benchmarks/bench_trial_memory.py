@@ -73,8 +73,13 @@ class ReplayEngine:
             for vp, arm_ids in zip(task.patients, task.assignments, strict=True):
                 for a in arm_ids:
                     rows.append({**self.rows[a], "patient": vp.index})
-                    events.append(self.events[a].assign(patient=vp.index))
                     counts += self.counts[a]
+            for a, template in enumerate(self.events):
+                ids = [vp.index for vp, arm_ids in zip(task.patients, task.assignments, strict=True)
+                       if a in arm_ids]
+                if ids:
+                    events.append(pd.concat([template] * len(ids), ignore_index=True)
+                                  .assign(patient=np.repeat(ids, len(template))))
             yield ChunkResult(task.index, pd.DataFrame(rows), pd.concat(events, ignore_index=True),
                               counts, None)
 

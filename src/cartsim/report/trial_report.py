@@ -25,7 +25,7 @@ from cartsim.population import CohortScreening, Screening
 from cartsim.report.html import embed_png
 from cartsim.report.severe_toxicity import severe_toxicity_figure
 from cartsim.trials import bands
-from cartsim.trials.summaries import read_column, trial_failures
+from cartsim.trials.summaries import read_column, read_keys, trial_failures
 
 _COLOURS = colormaps["tab10"].colors
 _GRADES = (0, 1, 2, 3, 4)
@@ -86,7 +86,7 @@ def kaplan_meier(times: np.ndarray, observed: np.ndarray) -> tuple[np.ndarray, n
 def _km_figure(scenario: Scenario, patients: Path, events: Path) -> Figure:
     fig = Figure(figsize=(6.5, 4.2))
     ax = fig.subplots()
-    rows = pd.read_parquet(patients, columns=["patient", "arm", "status"])
+    rows = read_keys(patients, ["patient", "arm", "status"])
     for a, arm in enumerate(scenario.arms):
         ids = rows["patient"][(rows["arm"] == arm.name) & (rows["status"] == "ok")].to_numpy()
         if ids.size == 0:
@@ -111,17 +111,18 @@ def _grade_figure(scenario: Scenario, patients: Path) -> Figure:
     fig = Figure(figsize=(10, 4.0))
     axes = fig.subplots(1, 2)
     names = [a.name for a in scenario.arms]
-    rows = pd.read_parquet(patients, columns=["arm", "status"])
-    arm, ok = rows["arm"].to_numpy(), rows["status"].to_numpy() == "ok"
+    rows = read_keys(patients, ["arm", "status"])
+    ok = (rows["status"] == "ok").to_numpy()
+    in_arm = {n: (rows["arm"] == n).to_numpy() for n in names}
     for ax, (column, title) in zip(axes, (("crs_max_grade", "CRS"), ("icans_max_grade", "ICANS")),
                                    strict=True):
         grades = read_column(patients, column)
         if grades is None:  # no patient integrated: every share below is 0
-            grades = np.full(arm.size, np.nan)
+            grades = np.full(ok.size, np.nan)
         bottom = np.zeros(len(names))
         for g in _GRADES:
-            share = np.array([100.0 * float((grades[ok & (arm == n)] == g).mean())
-                              if (ok & (arm == n)).any() else 0.0 for n in names])
+            share = np.array([100.0 * float((grades[ok & in_arm[n]] == g).mean())
+                              if (ok & in_arm[n]).any() else 0.0 for n in names])
             ax.bar(names, share, bottom=bottom, label=f"grade {g}",
                    color=colormaps["Reds"](0.15 + 0.2 * g))
             bottom += share

@@ -8,8 +8,10 @@ A chunk counts as finished only when its ``.done`` marker exists; the marker is 
 and every file is written under a temporary name and renamed, so an interrupted run leaves
 either a whole chunk or none. Band counts are stored sparsely (the non-zero bins only: a dense
 chunk array is about 8.6 MB for four arms and two years, almost all zeros). Finished chunk
-tables are merged into one Parquet file a chunk at a time (one row group per chunk), so the
-merge holds one chunk in memory whatever the number of patients. This module reads and writes
+tables are merged into one Parquet file a chunk at a time, buffered into row groups of about
+``ROW_GROUP_ROWS`` rows (thousands of tiny row groups would make the file's footer, which every
+reader parses, grow with the number of chunks), so the merge holds one row group in memory
+whatever the number of patients. This module reads and writes
 files; it simulates nothing.
 """
 
@@ -33,6 +35,8 @@ from cartsim.trials.endpoints import SERIES
 CHUNKS = "chunks"
 MANIFEST = "run.json"
 TRAJECTORIES = "trajectories.zarr"
+ROW_GROUP_ROWS = 65_536
+"""Rows buffered into one row group of a merged table (a few tens of MB of endpoint rows)."""
 
 
 def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
@@ -92,17 +96,24 @@ class ChunkStore:
     def merge(self, suffix: str, path: Path, order: Callable[[pd.DataFrame], pd.DataFrame]) -> None:
         """Write the finished chunk tables ``*suffix`` to ``path`` in chunk order.
 
-        Each chunk's table is put in ``order`` and becomes one row group. The columns are the
-        union of the chunks' columns in order of first appearance (a chunk whose patients all
-        failed has no endpoint columns; they are null there), as ``pandas.concat`` gives.
+        Each chunk's table is put in ``order``; consecutive chunks share a row group of about
+        ``ROW_GROUP_ROWS`` rows. The columns are the union of the chunks' columns in order of
+        first appearance (a chunk whose patients all failed has no endpoint columns; they are
+        null there), as ``pandas.concat`` gives.
         """
         files = list(self._finished(suffix))
         schema = _union_schema(pq.read_schema(f) for f in files)
         tmp = path.with_name(path.name + ".tmp")
+        buffered: list[pa.Table] = []
         with pq.ParquetWriter(tmp, schema) as writer:
             for file in files:
                 table = pa.Table.from_pandas(order(pd.read_parquet(file)), preserve_index=False)
-                writer.write_table(_conform(table, schema))
+                buffered.append(_conform(table, schema))
+                if sum(t.num_rows for t in buffered) >= ROW_GROUP_ROWS:
+                    writer.write_table(pa.concat_tables(buffered))
+                    buffered = []
+            if buffered:
+                writer.write_table(pa.concat_tables(buffered))
         os.replace(tmp, path)
 
     def counts(self) -> np.ndarray:
