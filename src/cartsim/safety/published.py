@@ -11,11 +11,11 @@ nor grades.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from cartsim.model.patient import MS_COURSES
+from cartsim.parameters.toml_file import read_tables
 
 _FILE = Path(__file__).with_name("published_toxicity.toml")
 ENDPOINTS = ("crs_grade3plus_pct", "icans_grade3plus_pct")
@@ -44,9 +44,8 @@ def published_rates(path: Path = _FILE) -> tuple[PublishedRate, ...]:
     >>> [(r.low, r.high) for r in rates if (r.population, r.endpoint) == ("lbcl", "crs_grade3plus_pct")]
     [(11.0, 22.0)]
     """
-    with path.open("rb") as handle:
-        table = tomllib.load(handle)
-    return tuple(PublishedRate(**entry) for entry in table["rate"])
+    rates = read_tables(path, "rate", "published range under [[rate]]")
+    return tuple(PublishedRate(**entry) for entry in rates)
 
 
 def population_group(disease: str) -> str:

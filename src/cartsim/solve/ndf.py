@@ -46,6 +46,9 @@ from cartsim.solve.stepping import (
     all_finite,
     h_min,
     initial_step,
+    lu_workspace,
+    reach,
+    segment_end,
 )
 
 _MAX_ORDER = 5
@@ -188,13 +191,8 @@ def ndf_solve(z, p, scale, t_out, event_times, event_states, event_amounts, rtol
     diffs = np.empty((_MAX_ORDER + 3, n))
     tmp = np.empty((_MAX_ORDER + 1, n))
     r, u = np.empty((_MAX_ORDER + 1, _MAX_ORDER + 1)), np.empty((_MAX_ORDER + 1, _MAX_ORDER + 1))
-    jac = np.zeros((n, n))
-    lu = np.empty((n, n))
-    piv, cols = np.empty(n, np.int64), np.empty(n, np.int64)
-    size = n * (n - 1) // 2
-    l_ptr, u_ptr = np.empty(n + 1, np.int64), np.empty(n + 1, np.int64)
-    l_idx, u_idx = np.empty(size, np.int64), np.empty(size, np.int64)
-    l_val, u_val, inv_diag, lu_work = np.empty(size), np.empty(size), np.empty(n), np.empty(n)
+    (jac, lu, piv, cols, l_ptr, l_idx, l_val, u_ptr, u_idx, u_val, inv_diag,
+     lu_work) = lu_workspace(n)
     factors = (elimination, piv, l_ptr, l_idx, l_val, u_ptr, u_idx, u_val, inv_diag, lu_work)
     newton_tol = max(10.0 * np.finfo(np.float64).eps / rtol, min(0.03, np.sqrt(rtol)))
     for i in range(stats.shape[0]):
@@ -209,17 +207,10 @@ def ndf_solve(z, p, scale, t_out, event_times, event_states, event_amounts, rtol
     j = 0
     attempts = 0
     while True:
-        while e < n_events and event_times[e] <= t:
-            z[event_states[e]] += event_amounts[e] / scale[event_states[e]]
-            e += 1
-        while j < n_out and t_out[j] <= t:
-            for i in range(n):
-                out[j, i] = z[i]
-            j += 1
-            stats[FILLED] = j
+        e, j = reach(t, z, scale, event_times, event_states, event_amounts, e, t_out, out, j, stats)
         if t >= t_end:
             return SUCCESS
-        seg_end = event_times[e] if e < n_events and event_times[e] < t_end else t_end
+        seg_end = segment_end(event_times, e, t_end)
 
         scaled_rhs(z, p, scale, work, f)
         if not all_finite(f):

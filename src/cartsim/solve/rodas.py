@@ -46,6 +46,9 @@ from cartsim.solve.stepping import (
     all_finite,
     h_min,
     initial_step,
+    lu_workspace,
+    reach,
+    segment_end,
 )
 
 _GAMMA = 0.25
@@ -103,13 +106,8 @@ def rodas_solve(z, p, scale, t_out, event_times, event_states, event_amounts, rt
     work, f0, f1, z1, delta = np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n)
     ytmp, zp, dense = np.empty(n), z.copy(), np.empty((2, n))
     k = np.empty((6, n))
-    jac = np.zeros((n, n))
-    lu = np.empty((n, n))
-    piv, cols = np.empty(n, np.int64), np.empty(n, np.int64)
-    size = n * (n - 1) // 2
-    l_ptr, u_ptr = np.empty(n + 1, np.int64), np.empty(n + 1, np.int64)
-    l_idx, u_idx = np.empty(size, np.int64), np.empty(size, np.int64)
-    l_val, u_val, inv_diag, lu_work = np.empty(size), np.empty(size), np.empty(n), np.empty(n)
+    (jac, lu, piv, cols, l_ptr, l_idx, l_val, u_ptr, u_idx, u_val, inv_diag,
+     lu_work) = lu_workspace(n)
     for i in range(stats.shape[0]):
         stats[i] = 0
 
@@ -119,17 +117,10 @@ def rodas_solve(z, p, scale, t_out, event_times, event_states, event_amounts, rt
     j = 0
     attempts = 0
     while True:
-        while e < n_events and event_times[e] <= t:
-            z[event_states[e]] += event_amounts[e] / scale[event_states[e]]
-            e += 1
-        while j < n_out and t_out[j] <= t:
-            for i in range(n):
-                out[j, i] = z[i]
-            j += 1
-            stats[FILLED] = j
+        e, j = reach(t, z, scale, event_times, event_states, event_amounts, e, t_out, out, j, stats)
         if t >= t_end:
             return SUCCESS
-        seg_end = event_times[e] if e < n_events and event_times[e] < t_end else t_end
+        seg_end = segment_end(event_times, e, t_end)
         h = 0.0
         first = True
         last_rejected = False

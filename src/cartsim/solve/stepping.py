@@ -1,5 +1,6 @@
 """Pieces both compiled backends share: the work-count slots, the smallest step, a finiteness
-check and the starting step size.
+check, the starting step size, the event and output bookkeeping between steps and the
+workspace of the sparse LU.
 
 Plain numba on arrays; this module knows nothing about what the states mean.
 """
@@ -62,3 +63,43 @@ def initial_step(z, f0, p, scale, rtol, atol, span, order, work, z1, f1):
     h1 = max(1e-6, h * 1e-3) if der12 <= 1e-15 else (0.01 / der12) ** (1.0 / (order + 1.0))
     h = min(100.0 * h, h1, span)
     return h if np.isfinite(h) and h > 0.0 else min(1e-6, span)
+
+
+@njit
+def reach(t, z, scale, event_times, event_states, event_amounts, e, t_out, out, j, stats):
+    """Add the amounts of events ``e, e+1, ...`` due at or before ``t`` to the scaled state ``z``
+    and record it in ``out`` at outputs ``j, j+1, ...`` due at or before ``t`` (after that
+    time's events); return the next event and output positions.
+
+    Examples
+    --------
+    >>> e, j = reach(t, z, scale, times, states, amounts, e, t_out, out, j, stats)  # doctest: +SKIP
+    """
+    while e < event_times.shape[0] and event_times[e] <= t:
+        z[event_states[e]] += event_amounts[e] / scale[event_states[e]]
+        e += 1
+    while j < t_out.shape[0] and t_out[j] <= t:
+        for i in range(z.shape[0]):
+            out[j, i] = z[i]
+        j += 1
+        stats[FILLED] = j
+    return e, j
+
+
+@njit
+def segment_end(event_times, e, t_end):
+    """Where the integration segment that starts after event ``e - 1`` ends: event ``e`` or
+    ``t_end``, whichever comes first."""
+    return event_times[e] if e < event_times.shape[0] and event_times[e] < t_end else t_end
+
+
+@njit
+def lu_workspace(n):
+    """Scratch arrays of the sparse LU of an ``n`` x ``n`` iteration matrix: the Jacobian, the
+    dense factor, pivots, column marks and the packed L and U factors with the inverse diagonal
+    and a solve buffer."""
+    size = n * (n - 1) // 2
+    return (np.zeros((n, n)), np.empty((n, n)), np.empty(n, np.int64), np.empty(n, np.int64),
+            np.empty(n + 1, np.int64), np.empty(size, np.int64), np.empty(size),
+            np.empty(n + 1, np.int64), np.empty(size, np.int64), np.empty(size),
+            np.empty(n), np.empty(n))

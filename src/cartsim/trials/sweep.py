@@ -1,7 +1,8 @@
 """A robustness sweep: patients whose parameters span the catalogue bounds, run as a trial runs.
 
 Swept patient ``i`` is the scenario's typical patient with every model parameter that is not
-derived drawn log-uniformly (uniformly when a bound is 0) within its record's bounds, from the
+derived drawn within its record's bounds by the rule of ``parameters.ranges`` (log-uniform for a
+positive range wider than a decade, uniform otherwise), from the
 stream ``numpy.random.default_rng([seed, i])``, so the sweep visits corners no published patient
 reaches. Every swept patient gets every arm of the scenario (the arms share the patient's
 untreated steady state), in chunks on an engine, written to ``DIR/chunks/`` as they finish
@@ -28,6 +29,8 @@ from cartsim.io.scenario import Scenario
 from cartsim.model.layout import CATALOG_PARAMETERS
 from cartsim.model.parameterise import typical_patient
 from cartsim.parameters import Catalog
+from cartsim.parameters.ranges import parameter_range
+from cartsim.parameters.records import ParameterRecord
 from cartsim.population import VirtualPatient
 from cartsim.simulation import study_grid
 from cartsim.solve.retry import retry_settings
@@ -51,16 +54,16 @@ def swept_values(catalog: Catalog, seed: int, index: int) -> dict[str, float]:
     >>> values == swept_values(load_catalog(), 7, 0)
     True
     """
-    rng = np.random.default_rng([seed, index])
-    values = {}
-    for name, _ in CATALOG_PARAMETERS:
-        record = catalog.record(name)
-        if record.kind == "derived" or record.bounds is None:
-            continue
-        low, high = record.bounds
-        values[name] = (float(np.exp(rng.uniform(np.log(low), np.log(high)))) if low > 0
-                        else float(rng.uniform(low, high)))
-    return values
+    ranges = [parameter_range(catalog, name) for name, _ in CATALOG_PARAMETERS
+              if _varies(catalog.record(name))]
+    quantiles = np.random.default_rng([seed, index]).random(len(ranges))
+    return {r.name: float(r.at(q)) for r, q in zip(ranges, quantiles, strict=True)}
+
+
+def _varies(record: ParameterRecord) -> bool:
+    """True for a record with a range to sweep: not derived, with bounds lower < upper."""
+    return (record.kind != "derived" and record.bounds is not None
+            and record.bounds[1] > record.bounds[0])
 
 
 def run_sweep(scenario: Scenario, catalog: Catalog, out: Path, n_patients: int, *, seed: int = 7,
