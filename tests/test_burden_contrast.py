@@ -5,11 +5,11 @@ small series so far (src/cartsim/safety/published_toxicity.toml). The test runs 
 on a small seeded cohort and checks the ordering B-ALL (70% blasts) >= LBCL and B-ALL (3%
 blasts) > SLE and MS, and that the cancer rates fall in the published ranges.
 
-The current CAR-T expansion and cytokine model does not reproduce the contrast (measured with
-40 patients per arm, docs/safety.md "Target burden"): CAR-T cells peak higher in MS and SLE
-than in B-ALL, so IL-6 and the BBB index, and with them severe CRS and ICANS, do too. The test
-is therefore a strict expected failure: it documents the gap and fails loudly (XPASS) once a
-model change makes the ordering hold, so that the marker is removed then, not forgotten.
+With 20 patients per arm (docs/safety.md "Target burden") severe CRS follows the burden
+(B-ALL 70% 90%, LBCL 47%, B-ALL 3%, SLE and MS 0%), but LBCL lies above its published range
+and B-ALL with 3% blasts is no higher than SLE and MS. The test is therefore a strict expected
+failure: it documents the gap and fails loudly (XPASS) once a model change makes the ordering
+hold, so that the marker is removed then, not forgotten.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from cartsim.trials.run import run_trial
 pytestmark = [pytest.mark.validation, pytest.mark.slow]
 
 
-@pytest.mark.xfail(strict=True, reason="CAR-T expansion is higher with few targets in the current "
-                   "model, so severe CRS does not follow the target burden (docs/safety.md)")
+@pytest.mark.xfail(strict=True, reason="severe CRS in LBCL exceeds the published range and B-ALL with "
+                   "3% blasts is no higher than SLE and MS (docs/safety.md)")
 def test_severe_crs_follows_target_burden(tmp_path):
     result = run_trial("scenarios/burden_contrast.toml", tmp_path, n_patients=20)
     rate = {arm: block["endpoints"]["crs_grade3plus_pct"]["value"]

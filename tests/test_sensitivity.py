@@ -58,8 +58,8 @@ def test_default_group_is_the_assumed_records_that_move_a_patient_of_the_disease
 
 def test_named_parameters_are_added_to_the_group_once():
     catalog = load_catalog()
-    problem = build_problem(catalog, "rrms", ["assumed", "k_prolif_cart", "k_cns_exit"])
-    assert problem.names.count("k_cns_exit") == 1 and problem.names[-1] == "k_prolif_cart"
+    problem = build_problem(catalog, "rrms", ["assumed", "k_expansion_net_cart", "k_cns_exit"])
+    assert problem.names.count("k_cns_exit") == 1 and problem.names[-1] == "k_expansion_net_cart"
 
 
 def test_ranges_are_record_bounds_log_uniform_when_positive_and_wider_than_a_decade():

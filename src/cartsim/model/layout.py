@@ -112,6 +112,7 @@ CATALOG_PARAMETERS: tuple[tuple[str, str], ...] = (
     ("f_cd20_malignant", ""),
     # malignant B cells (oncology contrast)
     ("k_malignant_growth", "1/day"),
+    ("f_ld_sensitivity_malignant", ""),
     # cytokines and endothelial/BBB activation
     ("il6_plasma_0", "pg/mL"),
     ("t_half_il6", "day"),
