@@ -39,15 +39,11 @@ def embed_png(fig: Figure, path: Path) -> str:
     return f'<img alt="{html.escape(path.stem)}" src="data:image/png;base64,{data}">'
 
 
-class Markup(str):
-    """Text that is already HTML and is written into a table cell as it is."""
-
-
 def html_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """A ``<table>`` with ``header`` and ``rows``; text is escaped, numbers right-aligned.
 
-    Cells are written with ``str`` (format numbers before passing them in if a fixed number of
-    digits is wanted); a cell that is already markup can be passed as ``Markup``.
+    Cells are written with ``str``; format numbers before passing them in if a fixed number of
+    digits is wanted.
 
     Examples
     --------
@@ -60,8 +56,6 @@ def html_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 
 
 def _cell(value: object) -> str:
-    if isinstance(value, Markup):
-        return f"<td>{value}</td>"
     if isinstance(value, int | float) and not isinstance(value, bool):
         return f'<td class="num">{value}</td>'
     return f"<td>{html.escape(str(value))}</td>"
