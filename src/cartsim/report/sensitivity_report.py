@@ -33,7 +33,7 @@ others; S1 (first-order index, light bar) is the share it explains alone. A para
 is near 0 can be fixed anywhere in its range without changing the endpoint: refining it is
 wasted effort. ST well above S1 means the parameter acts through interactions. The S1 values sum
 to at most about 1; the remainder is interaction. The indices are Monte Carlo estimates with
-{CONFIDENCE:.0%} bootstrap intervals; small samples can give S1 below 0 or above ST.</p>
+{CONFIDENCE:.0%} bootstrap intervals; small samples can give indices below 0, above 1, or S1 above ST.</p>
 <p><b>When the intervals are too wide to rank.</b> A parameter is <i>influential</i> when its ST
 interval lies wholly above 0. Two parameters can be ranked only when the ST interval of the
 first lies wholly above that of the second; where the intervals overlap, their order is not
@@ -101,12 +101,12 @@ def _endpoint_section(arm: str, endpoint: str, group: pd.DataFrame, samples: int
 def _ranking_sentence(ranked: pd.DataFrame) -> str:
     influential = int(ranked["influential"].sum())
     resolved = resolved_ranks(ranked)
-    head = f"{influential} of {len(ranked)} parameters have an ST interval above 0."
+    head = f"Influential (ST interval above 0): {influential} of {len(ranked)} parameters."
     if resolved == 0:
         return (f"{head} The ST intervals of the two leading parameters overlap, so even the "
                 "first rank is not resolved: read the order as a screen and raise N to rank.")
-    return (f"{head} The order of the first {resolved} is resolved; below that the intervals "
-            "overlap and the order is not known.")
+    return (f"{head} Resolved ranks: 1 to {resolved} (each ST interval lies above the next "
+            "one's); below that the intervals overlap and the order is not known.")
 
 
 def _index_row(rank: int, row: pd.Series) -> list[object]:
