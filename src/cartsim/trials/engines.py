@@ -24,6 +24,9 @@ from typing import TypeVar
 from cartsim.errors import CartsimError
 
 ENGINES = ("local", "dask")
+NO_DASHBOARD = {"dashboard_address": "127.0.0.1:0", "scheduler_kwargs": {"dashboard": False}}
+"""LocalCluster options: no dashboard, and the scheduler's small HTTP server on a free local
+port; on its default port 8787 it collides (with a warning) with any other cluster running."""
 Task = TypeVar("Task")
 Result = TypeVar("Result")
 
@@ -75,7 +78,7 @@ class DaskEngine:
             client, cluster = Client(self.address), None
         else:
             cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
+                                   **NO_DASHBOARD)
             client = Client(cluster)
         try:
             in_flight = 2 * max(1, len(client.scheduler_info()["workers"]))
