@@ -57,6 +57,13 @@ def test_trial_with_parameter_uncertainty_is_reproducible_and_spreads_wider(one_
     rows = {name: pd.read_parquet(tmp_path / name / "patients.parquet") for name in "abc"}
     pd.testing.assert_frame_equal(rows["a"], rows["b"])
     assert json.loads((tmp_path / "b" / "run.json").read_text())["parameter_uncertainty"] is True
+    for name, included in (("a", True), ("b", True), ("c", False)):
+        page = (tmp_path / name / "report.html").read_text()
+        endpoints = json.loads((tmp_path / name / "endpoints.json").read_text())
+        assert endpoints["provenance"]["parameter_uncertainty"] is included
+        assert ("include parameter uncertainty" in page) is included
+        assert ("between-patient variability only" in page) is not included
+        assert "&#x27;parameter_uncertainty&#x27;: " + str(included) in page   # the provenance
     assert ranged.failures == from_file.failures == plain.failures == 0
     # The IgG nadir is driven by assumed plasma-cell parameters without IIV (the default
     # sensitivity run ranks k_plasmablast_to_plasma_cell first), so only uncertainty widens it.

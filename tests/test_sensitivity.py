@@ -17,8 +17,10 @@ from cartsim.io.scenario import SensitivitySpec, load_scenario, parse_scenario, 
 from cartsim.parameters import load_catalog
 from cartsim.parameters.ranges import ParameterRange, parameter_range
 from cartsim.population.parameter_uncertainty import default_uncertain_parameters
-from cartsim.trials.engines import LocalEngine
+from cartsim.report.sensitivity_report import write_sensitivity_report
+from cartsim.trials.engines import DaskEngine, LocalEngine
 from cartsim.uncertainty import build_problem, run_sensitivity, sobol_design
+from cartsim.uncertainty.analysis import rank_parameters, resolved_ranks
 
 SCENARIO = "scenarios/ms_cd19_vs_ocrelizumab.toml"
 INERT = "v_peripheral_rituximab"
@@ -160,6 +162,8 @@ def test_a_derived_parameter_is_refused_by_name():
     (["--samples", "10"], "must be a power of 2"),
     (["--arm", "Ocrelizumub"], '(did you mean "Ocrelizumab"?)'),
     (["--workers", "0"], "--workers must be at least 1"),
+    (["--engine", "spark"], '--engine "spark" is not known; use local or dask'),
+    (["--address", "tcp://x:1"], "--address needs --engine dask"),
 ])
 def test_cli_sensitivity_rejects_bad_options_in_one_sentence(args, message, tmp_path):
     outcome = CliRunner().invoke(app, ["sensitivity", SCENARIO, "--out", str(tmp_path), *args])
@@ -174,6 +178,8 @@ def test_cli_sensitivity_runs_and_names_its_outputs(tmp_path):
     assert outcome.exit_code == 0, outcome.output
     assert "CD19 CAR-T: cart_peak_blood_per_ul: ec50_cart_activation" in outcome.output
     assert (tmp_path / "sensitivity.png").is_file()
+    assert f"report: {tmp_path / 'report.html'}" in " ".join(outcome.output.split())
+    assert "<h2>cart_peak_blood_per_ul (CD19 CAR-T)</h2>" in (tmp_path / "report.html").read_text()
 
 
 def test_worker_count_does_not_change_the_numbers(tiny, tmp_path):
@@ -208,3 +214,65 @@ def test_analysis_drops_undefined_blocks_logs_wide_endpoints_and_notes_the_rest(
     assert table.loc[("gappy", "k_cns_exit"), "note"] == "3 of 16 base samples undefined, dropped"
     assert table.loc[("flat", DRIVER), "note"] == "does not vary"
     assert table.loc[("undefined", DRIVER), "note"] == "not defined for this arm"
+
+
+def test_the_report_shows_every_endpoint_ranked_with_ranges_failures_and_provenance(tiny):
+    result, out = tiny
+    page = write_sensitivity_report(out).read_text()
+    summary = json.loads((out / "sensitivity.json").read_text())
+    for endpoint in TINY.endpoints:
+        assert f"<h2>{endpoint} (CD19 CAR-T)</h2>" in page
+        assert (out / "figures" / f"{endpoint}_CD19_CAR_T.png").stat().st_size > 5_000
+    peak = page[page.index("<h2>cart_peak_blood_per_ul"):page.index("<h2>igg_nadir")]
+    assert peak.index(f"<td>{DRIVER}</td>") < peak.index(f"<td>{INERT}</td>")  # sorted by ST
+    logged = result.indices.query("endpoint == 'cart_peak_blood_per_ul'")["scale"].iloc[0]
+    assert ("Analysed as log10" in peak) == (logged == "log10")
+    assert peak.count('<img alt="') == 1 and "Defined in 4 of 4 base samples." in peak
+    assert "Failed evaluations: 0 of 16" in page and "dropped whole" in page
+    catalog = load_catalog()
+    for name in (DRIVER, INERT):
+        r = parameter_range(catalog, name)
+        scale = "log-uniform" if r.log else "uniform"
+        assert (f"<tr><td>{name}</td><td>{r.lower:.4g}</td><td>{r.upper:.4g}</td>"
+                f"<td>{catalog.record(name).unit}</td><td>{scale}</td></tr>") in page
+    for key in ("cartsim_version", "parameter_digest", "scenario_digest", "seed"):
+        assert str(summary["provenance"][key]) in page
+    assert "How to read the indices" in page and "too wide to rank" in page
+
+
+def test_the_report_lists_failure_reasons_with_their_counts(tiny, tmp_path):
+    _, out = tiny
+    for name in ("sensitivity.json", "sensitivity.parquet", "samples.parquet"):
+        (tmp_path / name).write_bytes((out / name).read_bytes())
+    samples = pd.read_parquet(tmp_path / "samples.parquet")
+    samples.loc[[0, 3, 5], "failure"] = ["step size <too> small", "step size <too> small", "NaN"]
+    samples.to_parquet(tmp_path / "samples.parquet")
+    summary = json.loads((tmp_path / "sensitivity.json").read_text())
+    summary["failed_evaluations"] = 3
+    (tmp_path / "sensitivity.json").write_text(json.dumps(summary))
+    page = write_sensitivity_report(tmp_path).read_text()
+    assert "Failed evaluations: 3 of 16" in page
+    assert '<td class="num">2</td><td>step size &lt;too&gt; small</td>' in page
+    assert '<td class="num">1</td><td>NaN</td>' in page
+
+
+def test_ranks_are_resolved_only_where_the_intervals_do_not_overlap():
+    group = pd.DataFrame({"parameter": list("abcde"), "ST": [0.05, 0.9, 0.5, 0.45, np.nan],
+                          "ST_conf": [0.1, 0.1, 0.1, 0.1, np.nan]})
+    ranked = rank_parameters(group)
+    assert ranked["parameter"].tolist() == list("bcdae")
+    assert ranked["influential"].tolist() == [True, True, True, False, False]
+    assert ranked["above_next"].tolist() == [True, False, True, False, False]
+    assert resolved_ranks(ranked) == 1
+    tight = rank_parameters(group.assign(ST_conf=0.01))
+    assert resolved_ranks(tight) == 3                # b > c > d > a; e has no index
+
+
+@pytest.mark.slow
+def test_a_dask_local_cluster_gives_the_serial_indices_number_for_number(tiny, tmp_path):
+    on_dask = run_sensitivity(SCENARIO, tmp_path, spec=TINY, chunk_size=5,
+                              engine=DaskEngine(workers=2))
+    pd.testing.assert_frame_equal(on_dask.indices, tiny[0].indices, check_exact=True)
+    assert np.array_equal(pd.read_parquet(tmp_path / "samples.parquet").drop(columns="failure"),
+                          pd.read_parquet(tiny[1] / "samples.parquet").drop(columns="failure"),
+                          equal_nan=True)

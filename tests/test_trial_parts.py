@@ -97,3 +97,18 @@ def test_band_percentiles_are_order_free_and_within_a_bin():
     median = bands.percentiles(forward)[0, 0, 0, 2]
     assert median == pytest.approx(np.median(values), rel=10 ** (1 / 20) - 1)
     assert bands.band_days(t).tolist() == [0.0, 7.0, 14.0, 21.0, 28.0]
+
+
+@given(st.floats(1e-4, 1e11))
+def test_one_value_reads_back_as_the_centre_of_its_half_open_bin(value):
+    counts = np.zeros(bands.N_BINS, dtype=np.int64)
+    counts[np.searchsorted(bands.EDGES, value, side="right")] = 1
+    read = float(bands.percentiles(counts)[2])
+    assert abs(math.log10(read / value)) <= 1 / 40 + 1e-12   # half a bin of 1/20 decade
+
+
+def test_a_value_on_an_edge_belongs_to_the_bin_above_it_and_zero_reads_as_zero():
+    counts = np.zeros((2, bands.N_BINS), dtype=np.int64)
+    counts[0, np.searchsorted(bands.EDGES, 10.0, side="right")] = 1
+    counts[1, np.searchsorted(bands.EDGES, 0.0, side="right")] = 1
+    assert bands.percentiles(counts)[:, 2].tolist() == pytest.approx([10 ** 1.025, 0.0])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 from dataclasses import replace
 from pathlib import Path
 
@@ -92,6 +93,18 @@ def test_dask_local_cluster_matches_the_serial_run(serial, scenario, tmp_path):
     _, out = serial
     run_trial(scenario, tmp_path, n_patients=6, chunk_size=2, engine=DaskEngine(workers=2))
     _same_results(out, tmp_path)
+
+
+def test_a_dask_local_cluster_starts_while_the_default_dashboard_port_is_taken():
+    # Port 8787 held by another cluster made LocalCluster warn, which the test settings turn
+    # into an error; the engine's scheduler now serves HTTP on a free local port instead.
+    with socket.socket() as holder:
+        try:
+            holder.bind(("0.0.0.0", 8787))
+            holder.listen()
+        except OSError:
+            pass                                   # another cluster holds it: the same case
+        assert sorted(DaskEngine(workers=1).map(abs, [-1, -2])) == [1, 2]
 
 
 def test_an_interrupted_run_resumes_without_rerunning_finished_chunks(serial, scenario, tmp_path):

@@ -4,6 +4,7 @@ input with one sentence naming the file, the field and what would be valid."""
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
@@ -13,6 +14,7 @@ import pytest
 from cartsim.errors import ParameterError, ValidationError
 from cartsim.parameters import load_catalog
 from cartsim.parameters.records import parse_record
+from cartsim.safety.published import published_cohorts, published_rates
 from cartsim.validation.calibration import _search_range, calibrated_line
 from cartsim.validation.calibration_specs import (
     calibration_targets,
@@ -21,7 +23,7 @@ from cartsim.validation.calibration_specs import (
     load_specs,
 )
 from cartsim.validation.cases import load_cases, select_cases
-from cartsim.validation.facts import load_facts
+from cartsim.validation.facts import FACTS_FILE, load_facts
 
 
 @pytest.fixture(scope="module")
@@ -136,6 +138,56 @@ def test_bad_facts_get_one_sentence(tmp_path, catalog) -> None:
     path.write_text(path.read_text().replace('kind = "sd"', 'kind = "sdd"'), encoding="utf-8")
     with pytest.raises(ValidationError, match=r'spread.kind" is \'sdd\' \(did you mean "sd"\?\)'):
         load_facts(catalog, path)
+
+
+def test_published_lbcl_crs_numbers_are_written_once_and_read_by_both_users(facts) -> None:
+    raw = tomllib.loads(FACTS_FILE.read_text(encoding="utf-8"))["facts"]
+    lbcl = next(r for r in published_rates()
+                if (r.population, r.endpoint) == ("lbcl", "crs_grade3plus_pct"))
+    assert {c.id for c in lbcl.cohorts} == {"juliet_crs_grade3plus", "zuma1_crs_grade3plus"}
+    for cohort in lbcl.cohorts:
+        name = next(n for n, table in raw.items() if table.get("published") == cohort.id)
+        assert not {"value", "n", "spread", "source", "evidence"} & set(raw[name])
+        fact = facts[name]
+        assert (fact.value, fact.n, fact.spread["events"]) == (cohort.percent, cohort.n,
+                                                               cohort.events)
+        assert (fact.source, fact.evidence, fact.statistic) == (cohort.source, cohort.evidence,
+                                                                "proportion")
+    assert (lbcl.low, lbcl.high) == (11.0, 22.0)          # the extremes of the two cohorts
+
+
+def test_a_fact_naming_a_published_cohort_takes_nothing_else(tmp_path, catalog) -> None:
+    path = tmp_path / "facts.toml"
+    path.write_text('[facts.f]\nquantity = "q"\npublished = "juliet_crs_grade3plus"\nn = 93\n',
+                    encoding="utf-8")
+    with pytest.raises(ValidationError, match=r'\[facts.f\] field "n" is given by the published '
+                       r'cohort "juliet_crs_grade3plus" \(safety/published_toxicity.toml\); remove'):
+        load_facts(catalog, path)
+    path.write_text('[facts.f]\nquantity = "q"\npublished = "juliet_crs_grade3"\n', encoding="utf-8")
+    with pytest.raises(ValidationError, match=r'field "published" names "juliet_crs_grade3", which is '
+                       r'not a cohort of .* \(did you mean "juliet_crs_grade3plus"\?\)'):
+        load_facts(catalog, path)
+
+
+def test_bad_published_rates_get_one_sentence(tmp_path) -> None:
+    path = tmp_path / "published.toml"
+    cohort = ('[[rate.cohort]]\nid = "c"\npercent = 5.0\nevents = 1\nn = 20\nevidence = "T1-01"\n'
+              'source = "s"\nlocation = "l"\n')
+    head = '[[rate]]\npopulation = "lbcl"\nendpoint = "crs_grade3plus_pct"\nstudies = "x"\n'
+    path.write_text(head + "verified = true\nlow = 1.0\n" + cohort, encoding="utf-8")
+    with pytest.raises(ParameterError, match='lbcl/crs_grade3plus_pct: field "low" follows from '
+                       "its cohorts; remove it"):
+        published_rates(path)
+    path.write_text(head + "verified = true\n" + cohort.replace("percent", "percentage"),
+                    encoding="utf-8")
+    with pytest.raises(ParameterError, match='cohort c: field "percentage" is not known '
+                       r'\(did you mean "percent"\?\)'):
+        published_rates(path)
+    path.write_text(head + "verified = true\n" + cohort, encoding="utf-8")
+    assert published_cohorts(path)["c"].n == 20 and published_rates(path)[0].low == 5.0
+    path.write_text(head + "verified = true\nlow = 1.0\n", encoding="utf-8")
+    with pytest.raises(ParameterError, match='field "high" is missing'):
+        published_rates(path)
 
 
 def test_bad_spec_gets_one_sentence(tmp_path) -> None:

@@ -35,25 +35,19 @@ def trial(
 
     from cartsim.io.scenario import load_scenario
     from cartsim.solve.settings import BACKENDS
-    from cartsim.trials.engines import ENGINES, DaskEngine, LocalEngine
+    from cartsim.trials.engines import make_engine
     from cartsim.trials.run import run_trial
 
     def fail(message: str) -> None:
         console.print(f"[red]error:[/red] {message}", soft_wrap=True, highlight=False)
         raise typer.Exit(code=2)
 
-    if engine not in ENGINES:
-        fail(f'--engine "{engine}" is not known; use {" or ".join(ENGINES)}')
     if backend is not None and backend not in BACKENDS:
         fail(f'--backend "{backend}" is not known; use one of {", ".join(BACKENDS)}')
-    if workers < 1:
-        fail(f"--workers must be at least 1, not {workers}")
-    if address and engine != "dask":
-        fail("--address needs --engine dask")
     try:
+        runner = make_engine(engine, workers, address)
         loaded = load_scenario(scenario)
         settings = replace(loaded.solver, backend=backend) if backend else loaded.solver
-        runner = DaskEngine(address, workers) if engine == "dask" else LocalEngine(workers)
         with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), TimeRemainingColumn(), console=console) as bar:
             task = bar.add_task("patients", total=None)

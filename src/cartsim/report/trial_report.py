@@ -4,7 +4,9 @@ Figures (PNG, embedded as base64 so the file can be mailed or archived alone): p
 of B cells per compartment, blood CAR-T, IL-6, IgG, neutrophils and platelets per arm;
 Kaplan-Meier curves of relapse-free survival; the distribution of the worst CRS and ICANS grade
 per arm; grade 3+ CRS and ICANS rates beside the published ranges (``severe_toxicity``); the
-screening funnel. Each figure is also written as a PNG next to the report. This module reads
+screening funnel. A visible line says whether the intervals include parameter uncertainty
+(``--parameter-uncertainty``) or between-patient variability only. Each figure is also written
+as a PNG next to the report. This module reads
 finished results (only the columns each figure needs from ``patients.parquet`` and
 ``events.parquet``, so that its memory does not grow with the whole table); it runs no
 simulation.
@@ -22,7 +24,7 @@ from matplotlib.figure import Figure
 
 from cartsim.io.scenario import Scenario
 from cartsim.population import CohortScreening, Screening
-from cartsim.report.html import embed_png
+from cartsim.report.html import embed_png, html_page, html_table
 from cartsim.report.severe_toxicity import severe_toxicity_figure
 from cartsim.trials import bands
 from cartsim.trials.summaries import read_column, read_keys, trial_failures
@@ -163,12 +165,26 @@ def _format(block: object) -> str:
 def _endpoint_table(endpoints: dict) -> str:
     arms = endpoints["arms"]
     names = list(next(iter(arms.values()))["endpoints"])
-    head = "".join(f"<th>{html.escape(a)} (N={arms[a]['n_patients']})</th>" for a in arms)
-    body = "".join(
-        f"<tr><td>{html.escape(n)}</td>"
-        + "".join(f"<td>{_format(arms[a]['endpoints'][n])}</td>" for a in arms) + "</tr>"
-        for n in names)
-    return f"<table><tr><th>endpoint</th>{head}</tr>{body}</table>"
+    header = ["endpoint", *(f"{a} (N={arms[a]['n_patients']})" for a in arms)]
+    return html_table(header, [[n, *(_format(arms[a]["endpoints"][n]) for a in arms)]
+                               for n in names])
+
+
+def uncertainty_note(endpoints: dict) -> str:
+    """One sentence saying whether the intervals include parameter uncertainty.
+
+    Examples
+    --------
+    >>> uncertainty_note({"provenance": {"parameter_uncertainty": False}})[:37]
+    'Intervals and percentiles show betwee'
+    """
+    if endpoints["provenance"].get("parameter_uncertainty"):
+        return ("Intervals and percentiles include parameter uncertainty: each patient drew the "
+                "assumed parameters from their ranges (uniform or log-uniform), on top of "
+                "between-patient variability (docs/sensitivity.md).")
+    return ("Intervals and percentiles show between-patient variability only; the assumed "
+            "parameters are fixed at their catalogue values (run with --parameter-uncertainty "
+            "to include their ranges).")
 
 
 def write_trial_report(out: Path, scenario: Scenario, counts: np.ndarray, endpoints: dict,
@@ -197,23 +213,18 @@ def write_trial_report(out: Path, scenario: Scenario, counts: np.ndarray, endpoi
                     if failed else "<p>Every patient was integrated.</p>")
     provenance = html.escape(str(endpoints["provenance"]))
     design = "cohorts (one population per arm)" if scenario.has_cohorts else scenario.design
-    page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{html.escape(scenario.name)}</title>
-<style>body{{font-family:sans-serif;max-width:1200px;margin:2em auto;color:#222}}
-table{{border-collapse:collapse;font-size:13px}}td,th{{border:1px solid #ccc;padding:3px 6px}}
-img{{max-width:100%}}</style></head><body>
-<h1>{html.escape(scenario.name)}</h1>
+    body = f"""<h1>{html.escape(scenario.name)}</h1>
 <p>{html.escape(scenario.description)}</p>
 <p>Design: {design}; seed {endpoints['seed']}; cartsim {endpoints['cartsim_version']}.</p>
+<p><b>{html.escape(uncertainty_note(endpoints))}</b></p>
 {failure_note}
 <h2>Endpoints</h2>
 <p>Distributions: median [25th–75th percentile], n patients for whom the endpoint is defined.
 Proportions: percent (Wilson 95% interval), n. Definitions: docs/trials.md.</p>
 {_endpoint_table(endpoints)}
 {''.join(f'<h2>{html.escape(title)}</h2>{img}' for title, img in images)}
-<h2>Provenance</h2><p><code>{provenance}</code></p>
-</body></html>
-"""
+<h2>Provenance</h2><p><code>{provenance}</code></p>"""
+    page = html_page(scenario.name, body, width_px=1200)
     path = out / "report.html"
     path.write_text(page, encoding="utf-8")
     return path

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from cartsim.report.html import embed_png
+from cartsim.report.html import embed_png, html_page
 from cartsim.report.scorecard import (
     ROLES,
     published_text,
@@ -110,17 +110,12 @@ def write_validation_report(results: Sequence[CaseResult], out: Path) -> Path:
                 _row(r, embed_png(case_figure(r), figures / f"{r.case.name}.png")) for r in rows))
     version = results[0].provenance.cartsim_version if results else ""
     digest = results[0].provenance.parameter_digest if results else ""
-    page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>cartsim validation</title>
-<style>body{{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222}}
-img{{max-width:560px}}h3{{margin-top:2em}}</style></head><body>
-<h1>cartsim validation against published evidence</h1>
+    body = f"""<h1>cartsim validation against published evidence</h1>
 <p>cartsim {html.escape(version)}, parameter digest {html.escape(digest)}. A case passes when the
 simulated statistic lies in the acceptance band derived from the published spread and number of
 patients (docs/validation.md). Per-case provenance is in scorecard.json.</p>
-{''.join(sections)}
-</body></html>
-"""
+{''.join(sections)}"""
+    page = html_page("cartsim validation", body, style="img{max-width:560px}h3{margin-top:2em}")
     path = out / "report.html"
     path.write_text(page, encoding="utf-8")
     return path

@@ -5,8 +5,9 @@ states is terabytes). Instead each chunk counts its patients' values in fixed lo
 bins per series, arm and week: the counts add up across chunks in any order (so the result
 does not depend on workers or chunking) and percentiles are read back from the cumulative
 counts. With 20 bins per decade the percentile is known to within a factor 10**(1/20), about
-12%, which is finer than the line width of a log-scale figure. Values at or below the lowest
-edge (zeros: no CAR-T, complete depletion) fall in the first bin and read back as 0.
+12%, which is finer than the line width of a log-scale figure. Bins are half-open, [lower edge,
+upper edge); values below the lowest edge (zeros: no CAR-T, complete depletion) fall in the
+first bin and read back as 0.
 """
 
 from __future__ import annotations
@@ -58,13 +59,16 @@ def percentiles(counts: np.ndarray) -> np.ndarray:
     """Percentiles (PERCENTILES) per leading index from counts (..., bins) -> (..., 5).
 
     A percentile is the geometric centre of the bin where the cumulative share reaches it;
-    the first bin (at or below 1e-4) reads as 0. NaN where nothing was counted.
+    the first bin (below 1e-4) reads as 0. NaN where nothing was counted.
 
     Examples
     --------
+    Four values of 10 fall in the bin [10, 10**1.05) = [10, 11.2), whose geometric centre is
+    10**1.025:
+
     >>> c = np.zeros(N_BINS, dtype=np.int64); c[np.searchsorted(EDGES, 10.0, side="right")] = 4
     >>> float(np.round(percentiles(c)[2], 1))
-    10.3
+    10.6
     """
     centres = np.concatenate(([0.0], np.sqrt(EDGES[:-1] * EDGES[1:]), [EDGES[-1]]))
     total = counts.sum(axis=-1, keepdims=True)

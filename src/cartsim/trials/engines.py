@@ -1,12 +1,15 @@
 """Where chunks run: in this process, in local worker processes, or on a Dask cluster.
 
-An engine maps ``run_chunk`` over tasks and yields results as they finish, keeping a bounded
-number of chunks in flight (twice the workers) so that memory stays bounded by the chunk size,
-not by the number of patients. Results are independent of the engine: each patient carries its
-own random streams and the caller writes results by chunk index. Worker processes are started
+An engine maps a chunk function (``trials.chunk.run_chunk``, or the sensitivity analysis'
+``uncertainty.evaluate.evaluate_chunk``) over picklable tasks and yields results as they
+finish, keeping a bounded number of chunks in flight (twice the workers) so that memory stays
+bounded by the chunk size, not by the number of patients. Results are independent of the
+engine: each patient carries its own random streams, each sensitivity evaluation is
+deterministic, and the caller writes results by chunk index. Worker processes are started
 with ``fork`` on Linux, so that they inherit whatever the parent has already compiled (in a
 session that simulated before) and are quick to start; elsewhere they spawn. A worker that
-finds the model uncompiled compiles it once.
+finds the model uncompiled compiles it once. ``make_engine`` builds the engine that a command
+line names (``--engine``, ``--workers``, ``--address``), with the same checks for every command.
 """
 
 from __future__ import annotations
@@ -16,14 +19,20 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
+from typing import TypeVar
 
-from cartsim.trials.chunk import ChunkResult, ChunkTask
+from cartsim.errors import CartsimError
 
 ENGINES = ("local", "dask")
+NO_DASHBOARD = {"dashboard_address": "127.0.0.1:0", "scheduler_kwargs": {"dashboard": False}}
+"""LocalCluster options: no dashboard, and the scheduler's small HTTP server on a free local
+port; on its default port 8787 it collides (with a warning) with any other cluster running."""
+Task = TypeVar("Task")
+Result = TypeVar("Result")
 
 
-def _bounded(submit: Callable[[ChunkTask], Future], tasks: Iterable[ChunkTask], in_flight: int,
-             wait_any: Callable[[set], set]) -> Iterator[ChunkResult]:
+def _bounded(submit: Callable[[Task], Future], tasks: Iterable[Task], in_flight: int,
+             wait_any: Callable[[set], set]) -> Iterator[Result]:
     pending: set = set()
     for task in tasks:
         pending.add(submit(task))
@@ -43,8 +52,7 @@ class LocalEngine:
 
     workers: int = 1
 
-    def map(self, run: Callable[[ChunkTask], ChunkResult], tasks: Iterable[ChunkTask]
-            ) -> Iterator[ChunkResult]:
+    def map(self, run: Callable[[Task], Result], tasks: Iterable[Task]) -> Iterator[Result]:
         if self.workers <= 1:
             yield from (run(task) for task in tasks)
             return
@@ -62,8 +70,7 @@ class DaskEngine:
     address: str | None = None
     workers: int = 2
 
-    def map(self, run: Callable[[ChunkTask], ChunkResult], tasks: Iterable[ChunkTask]
-            ) -> Iterator[ChunkResult]:
+    def map(self, run: Callable[[Task], Result], tasks: Iterable[Task]) -> Iterator[Result]:
         from dask.distributed import Client, LocalCluster
         from dask.distributed import wait as dask_wait
 
@@ -71,7 +78,7 @@ class DaskEngine:
             client, cluster = Client(self.address), None
         else:
             cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
+                                   **NO_DASHBOARD)
             client = Client(cluster)
         try:
             in_flight = 2 * max(1, len(client.scheduler_info()["workers"]))
@@ -81,3 +88,27 @@ class DaskEngine:
             client.close()
             if cluster is not None:
                 cluster.close()
+
+
+def make_engine(name: str, workers: int = 1, address: str | None = None
+                ) -> LocalEngine | DaskEngine:
+    """The engine a command line names: ``local`` (``workers`` processes) or ``dask``.
+
+    ``address`` is the Dask scheduler to use; without it ``dask`` starts a LocalCluster of
+    ``workers`` processes. Raises a CartsimError in one sentence for an unknown name, fewer than
+    one worker, or an address without ``dask``.
+
+    Examples
+    --------
+    >>> make_engine("local", 2)
+    LocalEngine(workers=2)
+    >>> make_engine("dask", 2, "tcp://scheduler:8786")
+    DaskEngine(address='tcp://scheduler:8786', workers=2)
+    """
+    if name not in ENGINES:
+        raise CartsimError(f'--engine "{name}" is not known; use {" or ".join(ENGINES)}')
+    if workers < 1:
+        raise CartsimError(f"--workers must be at least 1, not {workers}")
+    if address and name != "dask":
+        raise CartsimError("--address needs --engine dask")
+    return DaskEngine(address, workers) if name == "dask" else LocalEngine(workers)

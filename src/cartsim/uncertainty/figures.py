@@ -2,9 +2,10 @@
 
 Each panel shows total (ST, dark) and first-order (S1, light) indices of the ``TOP``
 parameters with the largest ST, largest at the top, with the bootstrap confidence intervals as
-error bars; a panel without indices shows its note instead. Drawn with matplotlib's Agg
-renderer without pyplot (no global state, no display). This module draws a finished table; it
-computes no indices.
+error bars; a panel without indices shows its note instead. ``indices_figure`` draws any
+selection (the report draws one endpoint per figure), ``plot_indices`` saves all of them.
+Drawn with matplotlib's Agg renderer without pyplot (no global state, no display). This module
+draws a finished table; it computes no indices.
 """
 
 from __future__ import annotations
@@ -31,11 +32,25 @@ def plot_indices(table: pd.DataFrame, path: Path) -> Path:
     >>> plot_indices(sobol_table, Path("results/sensitivity/sensitivity.png"))  # doctest: +SKIP
     PosixPath('results/sensitivity/sensitivity.png')
     """
+    figure = indices_figure(table)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=DPI)
+    return path
+
+
+def indices_figure(table: pd.DataFrame, columns: int = COLUMNS_OF_PANELS) -> Figure:
+    """The ST/S1 bars of every arm and endpoint in ``table``, ``columns`` panels a row.
+
+    Examples
+    --------
+    >>> indices_figure(sobol_table.query("endpoint == 'cart_peak_blood_per_ul'"), 1)  # doctest: +SKIP
+    <Figure size 600x470 with 1 Axes>
+    """
     groups = list(table.groupby(["arm", "endpoint"], sort=False))
-    n_rows = math.ceil(len(groups) / COLUMNS_OF_PANELS)
-    figure = Figure(figsize=(6.0 * COLUMNS_OF_PANELS, 0.35 * TOP * n_rows + 1.2 * n_rows))
+    n_rows = math.ceil(len(groups) / columns)
+    figure = Figure(figsize=(6.0 * columns, 0.35 * TOP * n_rows + 1.2 * n_rows))
     FigureCanvasAgg(figure)
-    axes = figure.subplots(n_rows, COLUMNS_OF_PANELS, squeeze=False).ravel()
+    axes = figure.subplots(n_rows, columns, squeeze=False).ravel()
     for ax, ((arm, endpoint), group) in zip(axes, groups, strict=False):
         scale = " (log10)" if group["scale"].iloc[0] == "log10" else ""
         ax.set_title(f"{endpoint}{scale}\n({arm})", fontsize=9)
@@ -60,6 +75,4 @@ def plot_indices(table: pd.DataFrame, path: Path) -> Path:
     figure.tight_layout(rect=(0.0, 0.0, 1.0, 1.0 - 0.3 / figure.get_figheight()))
     if handles:
         figure.legend(handles, labels, loc="upper center", ncol=2, fontsize=8, frameon=False)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=DPI)
-    return path
+    return figure

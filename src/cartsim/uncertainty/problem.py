@@ -30,7 +30,7 @@ class SensitivityProblem:
     --------
     >>> p = SensitivityProblem((ParameterRange("a", 0.0, 2.0, False),
     ...                         ParameterRange("b", 1.0, 100.0, True)))
-    >>> p.values(np.array([[0.5, 0.5]])).tolist()
+    >>> p.values(np.array([[0.5, 0.5]])).round(12).tolist()
     [[1.0, 10.0]]
     """
 

@@ -9,7 +9,9 @@ in chunks on an engine (``trials.engines``) while writing each finished chunk, a
     DIR/samples.parquet       the design (parameter values) and every evaluated endpoint
     DIR/sensitivity.png       the ST/S1 bar figure
 
-An interrupted run continues with ``resume=True``. The same scenario, settings and seed give the
+The HTML report is built from these files by ``report.sensitivity_report`` (the CLI does it;
+this package sits below the reports and does not import them). An interrupted run continues
+with ``resume=True``. The same scenario, settings and seed give the
 same numbers whatever the engine, number of workers or chunk size.
 """
 
@@ -144,12 +146,14 @@ def run_sensitivity(
     provenance = Provenance(__version__, catalog.digest(), scenario.name, scenario.digest, seed,
                             solver)
     failures = sum(1 for f in evaluated.failures if f)
-    files = _write(out, indices, problem, design, evaluated.outputs, evaluated.failures, names,
-                   spec.endpoints, manifest, provenance, failures)
+    units = {name: catalog.record(name).unit for name in problem.names}
+    files = _write(out, indices, problem, units, design, evaluated.outputs, evaluated.failures,
+                   names, spec.endpoints, manifest, provenance, failures)
     return SensitivityResult(out, indices, failures, files)
 
 
-def _write(out: Path, indices: pd.DataFrame, problem: SensitivityProblem, design: np.ndarray,
+def _write(out: Path, indices: pd.DataFrame, problem: SensitivityProblem, units: dict[str, str],
+           design: np.ndarray,
            outputs: np.ndarray, failures: tuple[str, ...], arms: list[str],
            endpoints: tuple[str, ...], manifest: dict[str, object], provenance: Provenance,
            n_failed: int) -> tuple[Path, ...]:
@@ -163,7 +167,7 @@ def _write(out: Path, indices: pd.DataFrame, problem: SensitivityProblem, design
     samples["failure"] = list(failures)
     samples.attrs["provenance"] = stamp
     samples.to_parquet(out / "samples.parquet", index=False)
-    ranges = {r.name: {"lower": r.lower, "upper": r.upper,
+    ranges = {r.name: {"lower": r.lower, "upper": r.upper, "unit": units[r.name],
                        "scale": "log-uniform" if r.log else "uniform"} for r in problem.ranges}
     records = indices.astype(object).where(indices.notna(), None).to_dict(orient="records")
     summary = {"settings": manifest, "parameters": ranges, "evaluations": len(design),

@@ -3,8 +3,10 @@
 A fact is one published number (or a qualitative statement read as a limit) copied from the
 evidence base with its citation: the clinical_facts.yaml id, the references.bib key, the
 statistic it is (mean, typical value, proportion, ...), its unit, the number of patients and the
-reported spread. ``load_facts`` checks every field and that the citation resolves; deriving the
-acceptance band from the spread is ``acceptance``'s job. This module must not run simulations.
+reported spread. A fact with ``published = "<id>"`` takes all of these from that cohort of the
+published severe-toxicity table (``safety.published``), so the number is written once.
+``load_facts`` checks every field and that the citation resolves; deriving the acceptance band
+from the spread is ``acceptance``'s job. This module must not run simulations.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from types import MappingProxyType
 from cartsim.errors import ValidationError, did_you_mean, one_of
 from cartsim.parameters import Catalog
 from cartsim.parameters.toml_file import read_tables
+from cartsim.safety.published import PublishedCohort, published_cohorts
 
 FACTS_FILE = Path(__file__).with_name("facts.toml")
 STATISTICS = ("mean", "median", "typical", "proportion", "bound")
@@ -38,6 +41,8 @@ NEEDS_N = ("sd", "iqr", "range", "proportion", "omega2", "rate_ratio")
 SIDES = ("above", "below")
 _FIELDS = ("evidence", "source", "quantity", "statistic", "value", "unit", "n", "spread",
            "location", "reading")
+_WITH_PUBLISHED = ("published", "quantity", "reading")
+"""The fields of a fact that reads its numbers from a published cohort."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +84,9 @@ def load_facts(catalog: Catalog, path: Path = FACTS_FILE) -> dict[str, Fact]:
     110.0
     """
     tables = read_tables(path, "facts", "fact under [facts.<name>]")
-    facts = {name: _parse(name, table, str(path)) for name, table in tables.items()}
+    cohorts = published_cohorts()
+    facts = {name: _parse(name, _resolve(name, table, str(path), cohorts), str(path))
+             for name, table in tables.items()}
     for fact in facts.values():
         if fact.source not in catalog.references:
             raise _error(str(path), fact.name, "source", f'"{fact.source}" is not a key of '
@@ -90,6 +97,27 @@ def load_facts(catalog: Catalog, path: Path = FACTS_FILE) -> dict[str, Fact]:
                 raise _error(str(path), fact.name, f"spread.{field}", f'names "{named}", which '
                              f"is not a catalogue record{did_you_mean(named, catalog.records)}")
     return facts
+
+
+def _resolve(name: str, table: dict[str, object], file: str,
+             cohorts: Mapping[str, PublishedCohort]) -> dict[str, object]:
+    """The fact's fields, with those of its published cohort filled in when it names one."""
+    if "published" not in table:
+        return table
+    cohort_id = table["published"]
+    for field in table:
+        if field not in _WITH_PUBLISHED:
+            raise _error(file, name, field, f'is given by the published cohort "{cohort_id}" '
+                         "(safety/published_toxicity.toml); remove it")
+    if cohort_id not in cohorts:
+        raise _error(file, name, "published", f'names "{cohort_id}", which is not a cohort of '
+                     f"safety/published_toxicity.toml{did_you_mean(str(cohort_id), cohorts)}")
+    cohort = cohorts[str(cohort_id)]
+    return {"evidence": cohort.evidence, "source": cohort.source, "statistic": "proportion",
+            "value": cohort.percent, "unit": "percent", "n": cohort.n,
+            "spread": {"kind": "proportion", "events": cohort.events},
+            "location": cohort.location,
+            **{k: v for k, v in table.items() if k != "published"}}
 
 
 def _error(file: str, name: str, field: str, problem: str) -> ValidationError:
