@@ -21,6 +21,7 @@ from cartsim import __version__
 from cartsim.errors import SolverError
 from cartsim.io.provenance import Provenance
 from cartsim.io.scenario import Scenario, load_scenario
+from cartsim.managed import ManagementContext, integrate_managed
 from cartsim.model.observables import OBSERVABLES, compute_observables
 from cartsim.model.parameterise import initial_guess, parameter_vector, typical_patient
 from cartsim.model.patient import Patient
@@ -31,7 +32,8 @@ from cartsim.solve.retry import integrate_with_retries
 from cartsim.solve.settings import SolverSettings
 from cartsim.solve.steady_state import Baseline, untreated_baseline
 from cartsim.therapies.compile import CompiledArm, compile_arm
-from cartsim.therapies.regimens import Arm
+from cartsim.therapies.management import ManagementDose
+from cartsim.therapies.regimens import Arm, CarT
 
 
 def patient_baseline(catalog: Catalog, patient: Patient) -> Baseline:
@@ -45,7 +47,10 @@ class ArmRun:
     """One arm integrated for one patient: observables on the daily grid, or the failure.
 
     ``observables`` maps names to arrays on ``t``; they are NaN when ``ok`` is false, and
-    ``attempts`` says what was tried and why it failed.
+    ``attempts`` says what was tried and why it failed. ``managed`` is true for a CAR-T arm
+    whose CRS/ICANS is managed by the guidance; ``doses`` are the tocilizumab and
+    dexamethasone given, ``management_rounds`` the re-integrations they took and
+    ``management_complete`` false when the round limit cut management short.
     """
 
     name: str
@@ -54,6 +59,10 @@ class ArmRun:
     attempts: tuple[str, ...]
     ok: bool
     last_dose_day: float | None
+    managed: bool = False
+    doses: tuple[ManagementDose, ...] = ()
+    management_rounds: int = 0
+    management_complete: bool = True
 
 
 def study_grid(arms: Sequence[Arm], patient: Patient, catalog: Catalog, horizon: float) -> np.ndarray:
@@ -102,11 +111,21 @@ def run_arms(
     baseline, problems = arm_problems(arms, patient, catalog, t_out)
     runs = []
     for arm, (compiled, problem) in zip(arms, problems, strict=True):
-        attempted = integrate_with_retries(problem, settings)
+        therapy = arm.therapy
+        if isinstance(therapy, CarT) and therapy.management == "astct":
+            context = ManagementContext.build(catalog, patient.weight_kg, therapy.infusion_day,
+                                              baseline.state)
+            managed = integrate_managed(problem, settings, context)
+            attempted = managed.attempted
+            management = {"managed": True, "doses": managed.doses,
+                          "management_rounds": managed.rounds,
+                          "management_complete": managed.complete}
+        else:
+            attempted, management = integrate_with_retries(problem, settings), {}
         values = compute_observables(attempted.trajectory.y, compiled.parameters,
                                      baseline.state, observables)
         runs.append(ArmRun(arm.name, t_out, values, attempted.attempts, attempted.ok,
-                           compiled.last_dose_day))
+                           compiled.last_dose_day, **management))
     return runs
 
 
