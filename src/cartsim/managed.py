@@ -7,7 +7,8 @@ doses as events, and integrate again from the state at that day's assessment (th
 before it cannot change, because the doses come after it). Rounds end when no threshold is met
 on a later day, or after ``MAX_MANAGEMENT_ROUNDS`` decision days, with the status saying so.
 The rows before each restart come from the round before, so each day is integrated as few
-times as possible; ``attempts`` lists the failed attempts of every round, then the last one. This module orchestrates; it knows no threshold and no model equation.
+times as possible; ``attempts`` lists the failed attempts of every round, then the last one.
+This module orchestrates; it knows no threshold and no model equation.
 """
 
 from __future__ import annotations
@@ -18,12 +19,18 @@ import numpy as np
 
 from cartsim.model.observables import compute_observables
 from cartsim.parameters.catalog import Catalog
-from cartsim.safety.guidance import Decision, Guidance, daily_grades, first_decision
+from cartsim.safety.guidance import Guidance, daily_grades, first_decision
 from cartsim.safety.signs import LinkThresholds
 from cartsim.solve.engine import Problem, Trajectory
 from cartsim.solve.retry import Attempted, integrate_with_retries
 from cartsim.solve.settings import SolverSettings
-from cartsim.therapies.management import ManagementDose, dose_events, management_doses
+from cartsim.therapies.management import (
+    Decision,
+    ManagementDose,
+    dose_events,
+    first_dose_time,
+    management_doses,
+)
 
 MAX_MANAGEMENT_ROUNDS = 12
 """Most decision days (each one a re-integration from that day) per patient and arm. The
@@ -70,8 +77,7 @@ def _grades(trajectory: Trajectory, problem: Problem, doses: tuple[ManagementDos
             context: ManagementContext) -> tuple[np.ndarray, np.ndarray]:
     markers = compute_observables(trajectory.y, problem.parameters, context.baseline_state,
                                   _MARKERS)
-    masked_after = min((d.time for d in doses), default=np.inf)
-    return daily_grades(*(markers[m] for m in _MARKERS), trajectory.t, masked_after,
+    return daily_grades(*(markers[m] for m in _MARKERS), trajectory.t, first_dose_time(doses),
                         context.link)
 
 
@@ -124,8 +130,8 @@ def integrate_managed(problem: Problem, settings: SolverSettings,
         if rounds == MAX_MANAGEMENT_ROUNDS:
             return ManagedRun(_with_failures(attempted, failed), doses, rounds, False)
         day = due[0].day
-        new = tuple(dose for d in due for dose in management_doses(
-            day, d.drug, d.reason, context.weight_kg, context.catalog))
+        new = tuple(dose for d in due
+                    for dose in management_doses(d, context.weight_kg, context.catalog))
         restarted = integrate_with_retries(
             _restart(problem, attempted.trajectory, day, new), settings)
         failed += restarted.attempts[:-1]

@@ -4,12 +4,15 @@
 overrides, or one passed in), finds the untreated steady state, compiles each arm into
 parameters and events, integrates all arms on one daily time grid (from the earliest
 conditioning day to the horizon) and returns a labelled xarray Dataset of observables with
-units and provenance. ``run_arms`` is the shared core, also used per patient by virtual trials.
+units and provenance. CAR-T arms managed by the guidance (``managed``) also report the
+tocilizumab and dexamethasone doses given, per day and in the ``management_doses`` attribute.
+``run_arms`` is the shared core, also used per patient by virtual trials.
 It is a thin orchestration of the layers below; it computes no dynamics.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +35,12 @@ from cartsim.solve.retry import integrate_with_retries
 from cartsim.solve.settings import SolverSettings
 from cartsim.solve.steady_state import Baseline, untreated_baseline
 from cartsim.therapies.compile import CompiledArm, compile_arm
-from cartsim.therapies.management import ManagementDose
+from cartsim.therapies.management import (
+    DEXAMETHASONE,
+    TOCILIZUMAB,
+    ManagementDose,
+    first_dose_time,
+)
 from cartsim.therapies.regimens import Arm, CarT
 
 
@@ -63,6 +71,11 @@ class ArmRun:
     doses: tuple[ManagementDose, ...] = ()
     management_rounds: int = 0
     management_complete: bool = True
+
+    @property
+    def first_dose_time(self) -> float:
+        """Time of the first management dose (fever is masked after it), ``inf`` without one."""
+        return first_dose_time(self.doses)
 
 
 def study_grid(arms: Sequence[Arm], patient: Patient, catalog: Catalog, horizon: float) -> np.ndarray:
@@ -173,6 +186,11 @@ def simulate(
                  {"units": o.unit, "long_name": o.description})
         for o in OBSERVABLES
     }
+    for drug in (TOCILIZUMAB, DEXAMETHASONE):
+        data[f"{drug}_doses"] = (("arm", "time"), np.vstack([daily_dose_counts(run, drug)
+                                                             for run in runs]),
+                                 {"units": "1", "long_name": f"{drug} doses given that day "
+                                  "to manage CRS/ICANS"})
     provenance = Provenance(
         cartsim_version=__version__,
         parameter_digest=catalog.digest(),
@@ -183,4 +201,24 @@ def simulate(
     )
     coords = {"arm": [a.name for a in scenario.arms],
               "time": ("time", runs[0].t, {"units": "day", "long_name": "days after infusion"})}
-    return xr.Dataset(data, coords=coords, attrs=provenance.as_attrs())
+    doses = [[run.name, d.time, d.drug, d.mg, d.reason] for run in runs for d in run.doses]
+    return xr.Dataset(data, coords=coords,
+                      attrs={**provenance.as_attrs(), MANAGEMENT_ATTR: json.dumps(doses)})
+
+
+MANAGEMENT_ATTR = "management_doses"
+"""Dataset attribute of ``simulate``: JSON list of [arm, time, drug, mg, reason], one per dose."""
+
+
+def daily_dose_counts(run: ArmRun, drug: str) -> np.ndarray:
+    """Doses of ``drug`` given on each day of ``run.t`` (a dose at 4.3 counts on day 4).
+
+    Examples
+    --------
+    >>> run = ArmRun("a", np.arange(3.0), {}, (), True, None, True,
+    ...              (ManagementDose(1.1, "tocilizumab", 560.0, 2, "CRS grade 2"),))
+    >>> daily_dose_counts(run, "tocilizumab").tolist()
+    [0.0, 1.0, 0.0]
+    """
+    days = np.floor([d.time for d in run.doses if d.drug == drug])
+    return np.array([float(np.sum(days == day)) for day in run.t])

@@ -27,18 +27,7 @@ import numpy as np
 
 from cartsim.parameters import Catalog
 from cartsim.safety.signs import LinkThresholds, crs_signs, icans_signs
-
-TOCILIZUMAB = "tocilizumab"
-DEXAMETHASONE = "dexamethasone"
-
-
-@dataclass(frozen=True)
-class Decision:
-    """A drug due on one study day, and why (the grade that met the guidance threshold)."""
-
-    day: float
-    drug: str
-    reason: str
+from cartsim.therapies.management import DEXAMETHASONE, TOCILIZUMAB, Decision
 
 
 @dataclass(frozen=True)
@@ -114,7 +103,7 @@ def first_decision(days: np.ndarray, crs: np.ndarray, icans: np.ndarray,
     >>> guidance = Guidance.from_catalog(load_catalog())
     >>> days = np.arange(6.0)
     >>> first_decision(days, np.array([0, 1, 2, 3, 1, 0]), np.zeros(6, int), (), guidance, 0.0)
-    (Decision(day=2.0, drug='tocilizumab', reason='CRS grade 2'),)
+    (Decision(day=2.0, drug='tocilizumab', grade=2, reason='CRS grade 2'),)
     """
     runs = _run_length(crs >= 1)
     tocilizumab = sum(d.drug == TOCILIZUMAB for d in given)
@@ -123,17 +112,17 @@ def first_decision(days: np.ndarray, crs: np.ndarray, icans: np.ndarray,
         due = []
         if tocilizumab < guidance.n_tocilizumab_max:
             if grade >= guidance.grade_crs_tocilizumab:
-                due.append(Decision(day, TOCILIZUMAB, f"CRS grade {grade}"))
+                due.append(Decision(day, TOCILIZUMAB, grade, f"CRS grade {grade}"))
             elif grade >= 1 and runs[k] > guidance.days_crs_grade1_tocilizumab:
-                due.append(Decision(day, TOCILIZUMAB, f"CRS for {runs[k]} days"))
+                due.append(Decision(day, TOCILIZUMAB, grade, f"CRS for {runs[k]} days"))
         if grade >= guidance.grade_crs_dexamethasone:
-            due.append(Decision(day, DEXAMETHASONE, f"CRS grade {grade}"))
+            due.append(Decision(day, DEXAMETHASONE, grade, f"CRS grade {grade}"))
         elif (grade >= guidance.grade_crs_tocilizumab
               and tocilizumab >= guidance.n_tocilizumab_before_dexamethasone):
-            due.append(Decision(day, DEXAMETHASONE,
+            due.append(Decision(day, DEXAMETHASONE, grade,
                                 f"CRS grade {grade} after {tocilizumab} tocilizumab"))
         elif neuro >= guidance.grade_icans_dexamethasone:
-            due.append(Decision(day, DEXAMETHASONE, f"ICANS grade {neuro}"))
+            due.append(Decision(day, DEXAMETHASONE, neuro, f"ICANS grade {neuro}"))
         if due:
             return tuple(due)
     return ()
