@@ -16,10 +16,11 @@ recovers first-order; it raises CNS entry of cells and will drive ICANS risk (A4
 
     db/dt = k_b * (IL6 / (EC50_b,IL6 + IL6) + e_cns / (EC50_b,CAR + e_cns)) - k_rec * b
 
-Management (``model.management``) changes three terms: tocilizumab's receptor blockade O makes
+Management (``model.management``) changes these terms: tocilizumab's receptor blockade O makes
 CRP and the BBB drive read the IL-6 signal IL6 * (1 - O) and removes the receptor share
 f_rc of IL-6 clearance, k_IL6 * (1 - f_rc * O) * IL6; dexamethasone scales the CAR-T-driven
-release by ``il6_release_factor``. Without either drug all three are as above.
+release by ``il6_release_factor`` and the BBB activation rate k_b by ``bbb_activation_factor``.
+Without either drug all of these are as above.
 """
 
 from __future__ import annotations
@@ -29,7 +30,11 @@ from numba import njit
 
 from cartsim.model.compartments import CNS
 from cartsim.model.layout import P
-from cartsim.model.management import il6_receptor_blockade, il6_release_factor
+from cartsim.model.management import (
+    bbb_activation_factor,
+    il6_receptor_blockade,
+    il6_release_factor,
+)
 from cartsim.model.states import BBB, CART_EFF, CRP, IL6, TOCILIZUMAB
 
 _IL6_0 = P["il6_plasma_0"]
@@ -59,4 +64,4 @@ def add_cytokines(y, p, volumes, engagement, dy):
     dy[CRP] += np.log(2.0) / p[_T_CRP] * (p[_CRP_0] * signal / p[_IL6_0] - y[CRP])
     e_cns = y[CART_EFF[CNS]] / volumes[CNS]
     drive = signal / (p[_EC50_IL6] + signal) + e_cns / (p[_EC50_CAR] + e_cns)
-    dy[BBB] += p[_K_BBB] * drive - p[_K_REC] * y[BBB]
+    dy[BBB] += p[_K_BBB] * bbb_activation_factor(y, p) * drive - p[_K_REC] * y[BBB]

@@ -151,6 +151,7 @@ CATALOG_PARAMETERS: tuple[tuple[str, str], ...] = (
     ("t_half_dexamethasone_effect", "day"),
     ("ec50_dexamethasone", "mg/L"),
     ("emax_dexamethasone_il6", ""),
+    ("emax_dexamethasone_bbb", ""),
     ("emax_dexamethasone_cart", ""),
 )
 

@@ -17,8 +17,9 @@ effect compartment C_e with a slow equilibration (A302), so a day of doses acts 
 
     dC_e/dt = ln2 / t_half_effect * (A_dex / Vd_dex - C_e),   E = C_e / (EC50_dex + C_e)
 
-E suppresses CAR-T-driven IL-6 release by up to emax_il6 (A304) and antigen-driven CAR-T
-proliferation by up to emax_cart (A305, bounded by ZUMA-1 cohort 4's unchanged expansion).
+E suppresses CAR-T-driven IL-6 release by up to emax_il6 (A304), the build-up of
+endothelial/BBB activation by up to emax_bbb (A307; why steroids treat ICANS) and antigen-driven
+CAR-T proliferation by up to emax_cart (A305, bounded by ZUMA-1 cohort 4's unchanged expansion).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ _T_EFFECT = P["t_half_dexamethasone_effect"]
 _EC50_DEX = P["ec50_dexamethasone"]
 _EMAX_IL6 = P["emax_dexamethasone_il6"]
 _EMAX_CART = P["emax_dexamethasone_cart"]
+_EMAX_BBB = P["emax_dexamethasone_bbb"]
 _WEIGHT = P["weight_kg"]
 
 
@@ -64,6 +66,12 @@ def dexamethasone_effect(effect_site_mg_per_l, p):
 def il6_release_factor(y, p):
     """Multiplier (<= 1) of CAR-T-driven IL-6 release left by dexamethasone now."""
     return 1.0 - p[_EMAX_IL6] * dexamethasone_effect(y[DEXAMETHASONE_EFFECT_SITE], p)
+
+
+@njit
+def bbb_activation_factor(y, p):
+    """Multiplier (<= 1) of endothelial/BBB activation left by dexamethasone now."""
+    return 1.0 - p[_EMAX_BBB] * dexamethasone_effect(y[DEXAMETHASONE_EFFECT_SITE], p)
 
 
 @njit
