@@ -67,7 +67,7 @@ def test_tocilizumab_and_dexamethasone_leave_the_body_at_their_half_lives(catalo
 
 def test_the_dexamethasone_effect_outlasts_plasma_drug(catalog):
     day1, day3 = (_washout(catalog, DEXAMETHASONE, 10.0, d) for d in (1.0, 3.0))
-    assert day1[DEXAMETHASONE] < 1e-2   # plasma: about eight half-lives gone
+    assert day1[DEXAMETHASONE] < 0.05   # plasma: over eight half-lives gone
     effect_1, effect_3 = day1[DEXAMETHASONE_EFFECT_SITE], day3[DEXAMETHASONE_EFFECT_SITE]
     assert effect_1 > catalog.value("ec50_dexamethasone")   # still above half effect
     half_life = catalog.value("t_half_dexamethasone_effect", "day")
@@ -99,9 +99,9 @@ def test_refractory_crs_gets_dexamethasone_and_tocilizumab_stops_at_four(guidanc
 
 def test_fever_is_masked_after_the_first_dose():
     link = LinkThresholds.from_catalog()
-    fever_only = np.full(3, 80.0)   # above the fever threshold, below hypotension
-    crs, _ = daily_grades(fever_only, np.ones(3), np.zeros(3), np.arange(3.0), 0.5, link)
-    assert crs.tolist() == [1, 0, 0]
+    no_fever, hypoxia = np.full(3, 5.0), np.full(3, 150.0)   # IL-6 signal blocked, CRP high
+    crs, _ = daily_grades(no_fever, hypoxia, np.zeros(3), np.arange(3.0), 0.5, link)
+    assert crs.tolist() == [0, 2, 2]   # ASTCT: after tocilizumab, hypoxia grades without fever
 
 
 def test_doses_follow_the_guidance_amounts(catalog):
@@ -179,9 +179,10 @@ def test_the_round_limit_stops_management_with_a_status(catalog, b_all, monkeypa
 
 
 @pytest.mark.parametrize(("value", "message"), [
-    ("ASTCT", 'arm[1].management: "ASTCT" is not a known toxicity management; use "astct" '
-              'or "none"'),
-    (True, 'arm[1].management: must be a string, one of "astct" or "none", not'),
+    ("ASTCT", r'demo.toml: arm\[1\].management: "ASTCT" is not a known toxicity management; '
+              'use "astct" or "none"'),
+    (True, r'demo.toml: arm\[1\].management: must be a string, one of "astct" or "none", not '
+           'the boolean true'),
 ])
 def test_scenario_management_errors_in_one_sentence(value, message):
     table = {"scenario": {"name": "x", "horizon_days": 30}, "population": {"disease": "rrms"},
