@@ -196,7 +196,7 @@ def test_management_applies_only_to_car_t_and_defaults_to_the_guidance():
     base = {"scenario": {"name": "x", "horizon_days": 30}, "population": {"disease": "rrms"}}
     arm = {"name": "a", "therapy": "car_t", "dose": "1e6 cells/kg"}
     assert parse_scenario({**base, "arm": [arm]}, "demo.toml").arms[0].therapy.management == "astct"
-    with pytest.raises(ScenarioError, match='arm.1..management: applies only to "car_t" arms'):
+    with pytest.raises(ScenarioError, match=r'arm\[1\]\.management: applies only to "car_t" arms'):
         parse_scenario({**base, "arm": [{"name": "o", "therapy": "ocrelizumab",
                                          "management": "none"}]}, "demo.toml")
 

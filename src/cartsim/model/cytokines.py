@@ -19,7 +19,7 @@ recovers first-order; it raises CNS entry of cells and will drive ICANS risk (A4
 Management (``model.management``) changes these terms: tocilizumab's receptor blockade O makes
 CRP and the BBB drive read the IL-6 signal IL6 * (1 - O) and removes the receptor share
 f_rc of IL-6 clearance, k_IL6 * (1 - f_rc * O) * IL6; dexamethasone scales the CAR-T-driven
-release by ``il6_release_factor`` and the BBB activation rate k_b by ``bbb_activation_factor``.
+release and the BBB activation rate k_b by ``dexamethasone_factor``.
 Without either drug all of these are as above.
 """
 
@@ -30,11 +30,7 @@ from numba import njit
 
 from cartsim.model.compartments import CNS
 from cartsim.model.layout import P
-from cartsim.model.management import (
-    bbb_activation_factor,
-    il6_receptor_blockade,
-    il6_release_factor,
-)
+from cartsim.model.management import EMAX_BBB, EMAX_IL6, dexamethasone_factor, il6_receptor_blockade
 from cartsim.model.states import BBB, CART_EFF, CRP, IL6, TOCILIZUMAB
 
 _IL6_0 = P["il6_plasma_0"]
@@ -58,10 +54,10 @@ def add_cytokines(y, p, volumes, engagement, dy):
         engaged += y[CART_EFF[c]] * engagement[c]
     il6 = y[IL6]
     blocked = il6_receptor_blockade(y[TOCILIZUMAB], p)
-    release = p[_Q_IL6] * il6_release_factor(y, p) * engaged / p[_V_PLASMA]
+    release = p[_Q_IL6] * dexamethasone_factor(y, p, EMAX_IL6) * engaged / p[_V_PLASMA]
     dy[IL6] += np.log(2.0) / p[_T_IL6] * (p[_IL6_0] - (1.0 - p[_F_RECEPTOR] * blocked) * il6) + release
     signal = il6 * (1.0 - blocked)
     dy[CRP] += np.log(2.0) / p[_T_CRP] * (p[_CRP_0] * signal / p[_IL6_0] - y[CRP])
     e_cns = y[CART_EFF[CNS]] / volumes[CNS]
     drive = signal / (p[_EC50_IL6] + signal) + e_cns / (p[_EC50_CAR] + e_cns)
-    dy[BBB] += p[_K_BBB] * bbb_activation_factor(y, p) * drive - p[_K_REC] * y[BBB]
+    dy[BBB] += p[_K_BBB] * dexamethasone_factor(y, p, EMAX_BBB) * drive - p[_K_REC] * y[BBB]

@@ -37,9 +37,9 @@ _T_DEX = P["t_half_dexamethasone"]
 _VD_DEX = P["vd_dexamethasone"]
 _T_EFFECT = P["t_half_dexamethasone_effect"]
 _EC50_DEX = P["ec50_dexamethasone"]
-_EMAX_IL6 = P["emax_dexamethasone_il6"]
-_EMAX_CART = P["emax_dexamethasone_cart"]
-_EMAX_BBB = P["emax_dexamethasone_bbb"]
+EMAX_IL6 = P["emax_dexamethasone_il6"]
+EMAX_BBB = P["emax_dexamethasone_bbb"]
+EMAX_CART = P["emax_dexamethasone_cart"]
 _WEIGHT = P["weight_kg"]
 
 
@@ -63,21 +63,10 @@ def dexamethasone_effect(effect_site_mg_per_l, p):
 
 
 @njit
-def il6_release_factor(y, p):
-    """Multiplier (<= 1) of CAR-T-driven IL-6 release left by dexamethasone now."""
-    return 1.0 - p[_EMAX_IL6] * dexamethasone_effect(y[DEXAMETHASONE_EFFECT_SITE], p)
-
-
-@njit
-def bbb_activation_factor(y, p):
-    """Multiplier (<= 1) of endothelial/BBB activation left by dexamethasone now."""
-    return 1.0 - p[_EMAX_BBB] * dexamethasone_effect(y[DEXAMETHASONE_EFFECT_SITE], p)
-
-
-@njit
-def cart_proliferation_factor(y, p):
-    """Multiplier (<= 1) of antigen-driven CAR-T proliferation left by dexamethasone now."""
-    return 1.0 - p[_EMAX_CART] * dexamethasone_effect(y[DEXAMETHASONE_EFFECT_SITE], p)
+def dexamethasone_factor(y, p, emax):
+    """Multiplier (<= 1) left by dexamethasone now of the process whose maximal suppression is
+    ``p[emax]`` (``EMAX_IL6``, ``EMAX_BBB`` or ``EMAX_CART``)."""
+    return 1.0 - p[emax] * dexamethasone_effect(y[DEXAMETHASONE_EFFECT_SITE], p)
 
 
 @njit
