@@ -4,12 +4,15 @@
 overrides, or one passed in), finds the untreated steady state, compiles each arm into
 parameters and events, integrates all arms on one daily time grid (from the earliest
 conditioning day to the horizon) and returns a labelled xarray Dataset of observables with
-units and provenance. ``run_arms`` is the shared core, also used per patient by virtual trials.
+units and provenance. CAR-T arms managed by the guidance (``managed``) also report the
+tocilizumab and dexamethasone doses given, per day and in the ``management_doses`` attribute.
+``run_arms`` is the shared core, also used per patient by virtual trials.
 It is a thin orchestration of the layers below; it computes no dynamics.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +24,7 @@ from cartsim import __version__
 from cartsim.errors import SolverError
 from cartsim.io.provenance import Provenance
 from cartsim.io.scenario import Scenario, load_scenario
+from cartsim.managed import ManagementContext, integrate_managed
 from cartsim.model.observables import OBSERVABLES, compute_observables
 from cartsim.model.parameterise import initial_guess, parameter_vector, typical_patient
 from cartsim.model.patient import Patient
@@ -31,7 +35,13 @@ from cartsim.solve.retry import integrate_with_retries
 from cartsim.solve.settings import SolverSettings
 from cartsim.solve.steady_state import Baseline, untreated_baseline
 from cartsim.therapies.compile import CompiledArm, compile_arm
-from cartsim.therapies.regimens import Arm
+from cartsim.therapies.management import (
+    DEXAMETHASONE,
+    TOCILIZUMAB,
+    ManagementDose,
+    first_dose_time,
+)
+from cartsim.therapies.regimens import Arm, CarT
 
 
 def patient_baseline(catalog: Catalog, patient: Patient) -> Baseline:
@@ -45,7 +55,10 @@ class ArmRun:
     """One arm integrated for one patient: observables on the daily grid, or the failure.
 
     ``observables`` maps names to arrays on ``t``; they are NaN when ``ok`` is false, and
-    ``attempts`` says what was tried and why it failed.
+    ``attempts`` says what was tried and why it failed. ``managed`` is true for a CAR-T arm
+    whose CRS/ICANS is managed by the guidance; ``doses`` are the tocilizumab and
+    dexamethasone given, ``management_rounds`` the re-integrations they took and
+    ``management_complete`` false when the round limit cut management short.
     """
 
     name: str
@@ -54,6 +67,15 @@ class ArmRun:
     attempts: tuple[str, ...]
     ok: bool
     last_dose_day: float | None
+    managed: bool = False
+    doses: tuple[ManagementDose, ...] = ()
+    management_rounds: int = 0
+    management_complete: bool = True
+
+    @property
+    def first_dose_time(self) -> float:
+        """Time of the first management dose (fever is masked after it), ``inf`` without one."""
+        return first_dose_time(self.doses)
 
 
 def study_grid(arms: Sequence[Arm], patient: Patient, catalog: Catalog, horizon: float) -> np.ndarray:
@@ -102,11 +124,21 @@ def run_arms(
     baseline, problems = arm_problems(arms, patient, catalog, t_out)
     runs = []
     for arm, (compiled, problem) in zip(arms, problems, strict=True):
-        attempted = integrate_with_retries(problem, settings)
+        therapy = arm.therapy
+        if isinstance(therapy, CarT) and therapy.management == "astct":
+            context = ManagementContext.build(catalog, patient.weight_kg, therapy.infusion_day,
+                                              baseline.state)
+            managed = integrate_managed(problem, settings, context)
+            attempted = managed.attempted
+            management = {"managed": True, "doses": managed.doses,
+                          "management_rounds": managed.rounds,
+                          "management_complete": managed.complete}
+        else:
+            attempted, management = integrate_with_retries(problem, settings), {}
         values = compute_observables(attempted.trajectory.y, compiled.parameters,
                                      baseline.state, observables)
         runs.append(ArmRun(arm.name, t_out, values, attempted.attempts, attempted.ok,
-                           compiled.last_dose_day))
+                           compiled.last_dose_day, **management))
     return runs
 
 
@@ -154,6 +186,11 @@ def simulate(
                  {"units": o.unit, "long_name": o.description})
         for o in OBSERVABLES
     }
+    for drug in (TOCILIZUMAB, DEXAMETHASONE):
+        data[f"{drug}_doses"] = (("arm", "time"), np.vstack([daily_dose_counts(run, drug)
+                                                             for run in runs]),
+                                 {"units": "1", "long_name": f"{drug} doses given that day "
+                                  "to manage CRS/ICANS"})
     provenance = Provenance(
         cartsim_version=__version__,
         parameter_digest=catalog.digest(),
@@ -164,4 +201,24 @@ def simulate(
     )
     coords = {"arm": [a.name for a in scenario.arms],
               "time": ("time", runs[0].t, {"units": "day", "long_name": "days after infusion"})}
-    return xr.Dataset(data, coords=coords, attrs=provenance.as_attrs())
+    doses = [[run.name, d.time, d.drug, d.mg, d.reason] for run in runs for d in run.doses]
+    return xr.Dataset(data, coords=coords,
+                      attrs={**provenance.as_attrs(), MANAGEMENT_ATTR: json.dumps(doses)})
+
+
+MANAGEMENT_ATTR = "management_doses"
+"""Dataset attribute of ``simulate``: JSON list of [arm, time, drug, mg, reason], one per dose."""
+
+
+def daily_dose_counts(run: ArmRun, drug: str) -> np.ndarray:
+    """Doses of ``drug`` given on each day of ``run.t`` (a dose at 4.3 counts on day 4).
+
+    Examples
+    --------
+    >>> run = ArmRun("a", np.arange(3.0), {}, (), True, None, True,
+    ...              (ManagementDose(1.1, "tocilizumab", 560.0, 2, "CRS grade 2"),))
+    >>> daily_dose_counts(run, "tocilizumab").tolist()
+    [0.0, 1.0, 0.0]
+    """
+    days = np.floor([d.time for d in run.doses if d.drug == drug])
+    return np.array([float(np.sum(days == day)) for day in run.t])

@@ -52,7 +52,7 @@ def simulate(
     from cartsim.io.results import write_results
     from cartsim.io.scenario import load_scenario
     from cartsim.report.figures import plot_simulation
-    from cartsim.report.summary import format_summary, summarise
+    from cartsim.report.summary import format_summary, management_lines, summarise
     from cartsim.simulation import simulate as run
 
     try:
@@ -65,6 +65,9 @@ def simulate(
     except CartsimError as error:
         _fail(error)
     console.print(format_summary(summarise(ds)))
+    managed = management_lines(ds)
+    console.print("CRS/ICANS management by the guidance (typical patient): "
+                  + ("; ".join(managed) if managed else "no dose was needed"), highlight=False)
     console.print(f"Trajectories and summary: {', '.join(str(f) for f in files)}")
     console.print(f"Figures ({len(figures)}): {out / 'figures'} (start with overview.png)")
 

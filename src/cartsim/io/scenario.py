@@ -39,6 +39,7 @@ from cartsim.therapies.regimens import (
     COSTIMULATION,
     DRUG_DOSE_UNITS,
     DRUGS,
+    MANAGEMENT,
     TARGETS,
     VECTOR_DOSE_UNITS,
     Ahsct,
@@ -86,7 +87,8 @@ DEFAULT_SENSITIVITY_HORIZON = 365.0
 expansion, the depletion nadir and B-cell reappearance (about 110 days, clinical_facts T1-04)."""
 _LYMPHODEPLETION_KEYS = ("drug", "dose", "unit", "days")
 _ARM_KEYS = ("name", "therapy", "population")
-_CAR_T_KEYS = ("target", "dose", "costimulation", "source", "lymphodepletion", "infusion_day")
+_CAR_T_KEYS = ("target", "dose", "costimulation", "source", "lymphodepletion", "infusion_day",
+               "management")
 _ANTIBODY_KEYS = ("n_doses", "start_day")
 _AHSCT_KEYS = ("conditioning",)
 _APPLIES_TO = {
@@ -514,6 +516,8 @@ def _car_t(table: Mapping[str, object], source: str, prefix: str, horizon: float
         infusion_day=_study_day(
             table.get("infusion_day", 0), source, f"{prefix}infusion_day", horizon
         ),
+        management=_choice(table.get("management", "astct"), MANAGEMENT, source,
+                           f"{prefix}management", "toxicity management"),
     )
 
 

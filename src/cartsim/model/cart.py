@@ -72,8 +72,12 @@ def homeostatic_rate(p, total_t):
 
 
 @njit
-def add_cart(y, p, volumes, k_cns_in, target_density, total_t, normal_t, kill_t, dy):
-    """Add CAR-T expansion, differentiation, death, transduction and trafficking to ``dy``."""
+def add_cart(y, p, volumes, k_cns_in, target_density, total_t, normal_t, kill_t, prolif_scale, dy):
+    """Add CAR-T expansion, differentiation, death, transduction and trafficking to ``dy``.
+
+    ``prolif_scale`` multiplies antigen-driven proliferation (1 without dexamethasone, see
+    ``model.management``).
+    """
     h = homeostatic_rate(p, total_t)
     cytokine_share = 1.0 / (1.0 + total_t / (p[_F_SINK] * p[_K_N]))
     rejection = p[_REJ] * normal_t / p[_K_N]
@@ -81,7 +85,7 @@ def add_cart(y, p, volumes, k_cns_in, target_density, total_t, normal_t, kill_t,
         e, m, x = y[CART_EFF[c]], y[CART_MEM[c]], y[CART_EXH[c]]
         a = target_density[c]
         switch = a / (p[_EC50_SWITCH] + a)
-        prolif = p[_RHO] * p[_S_PROLIF] * cytokine_share * a / (p[_EC50_ACT] + a)
+        prolif = p[_RHO] * p[_S_PROLIF] * prolif_scale * cytokine_share * a / (p[_EC50_ACT] + a)
         to_mem = p[_K_EM] * (1.0 - switch) * e
         to_eff = p[_K_ME] * switch * m
         to_exh = p[_K_EX] * p[_S_EXH] * switch * e

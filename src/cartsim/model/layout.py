@@ -142,6 +142,18 @@ CATALOG_PARAMETERS: tuple[tuple[str, str], ...] = (
     ("f_cns_share_bcell_activity", ""),
     ("nfl_serum_healthy", "pg/mL"),
     ("t_half_nfl", "day"),
+    # CRS/ICANS management: tocilizumab and dexamethasone
+    ("t_half_tocilizumab", "day"),
+    ("vd_tocilizumab", "L/kg"),
+    ("ec50_tocilizumab_il6r", "mg/L"),
+    ("f_il6_receptor_clearance", ""),
+    ("t_half_dexamethasone", "day"),
+    ("vd_dexamethasone", "L"),
+    ("t_half_dexamethasone_effect", "day"),
+    ("ec50_dexamethasone", "mg/L"),
+    ("emax_dexamethasone_il6", ""),
+    ("emax_dexamethasone_bbb", ""),
+    ("emax_dexamethasone_cart", ""),
 )
 
 SPECIFIC_PARAMETERS: tuple[tuple[str, str, str], ...] = (

@@ -26,6 +26,7 @@ from cartsim.model.bcells_layout import (
 from cartsim.model.compartments import BLOOD, BONE_MARROW, CNS, COMPARTMENTS
 from cartsim.model.disease import relative_activity
 from cartsim.model.layout import P
+from cartsim.model.management import dexamethasone_effect, il6_receptor_blockade
 from cartsim.model.states import (
     AB_CENTRAL,
     AUTOAB,
@@ -35,6 +36,7 @@ from cartsim.model.states import (
     CART_EXH,
     CART_MEM,
     CRP,
+    DEXAMETHASONE_EFFECT_SITE,
     IGG,
     IGG_CNS,
     IL6,
@@ -44,6 +46,7 @@ from cartsim.model.states import (
     PLATELET_CHAIN,
     RELAPSES,
     TCELL,
+    TOCILIZUMAB,
 )
 
 DAYS_PER_YEAR = 365.25
@@ -144,6 +147,26 @@ def _register() -> tuple[Observable, ...]:
         )
     obs += [
         Observable("il6_pg_per_ml", "pg/mL", "plasma IL-6", lambda y, p, y0: y[:, IL6]),
+        Observable(
+            "il6_signalling_pg_per_ml",
+            "pg/mL",
+            "IL-6 signal: plasma IL-6 times the share of IL-6 receptors free of tocilizumab",
+            lambda y, p, y0: y[:, IL6] * (1.0 - il6_receptor_blockade(np.ascontiguousarray(
+                y[:, TOCILIZUMAB]), p)),
+        ),
+        Observable(
+            "tocilizumab_serum_ug_per_ml",
+            "ug/mL",
+            "tocilizumab in serum",
+            lambda y, p, y0: y[:, TOCILIZUMAB] / (p[P["vd_tocilizumab"]] * p[P["weight_kg"]]),
+        ),
+        Observable(
+            "dexamethasone_effect",
+            "",
+            "dexamethasone effect, fraction of its maximum",
+            lambda y, p, y0: dexamethasone_effect(np.ascontiguousarray(
+                y[:, DEXAMETHASONE_EFFECT_SITE]), p),
+        ),
         Observable("crp_mg_per_l", "mg/L", "plasma CRP", lambda y, p, y0: y[:, CRP]),
         Observable("bbb_index", "", "endothelial/BBB activation index", lambda y, p, y0: y[:, BBB]),
         Observable("igg_g_per_l", "g/L", "serum IgG", lambda y, p, y0: y[:, IGG] * p[P["igg_serum_0"]]),

@@ -33,6 +33,7 @@ from cartsim.model.disease import add_disease
 from cartsim.model.immunoglobulins import add_immunoglobulins
 from cartsim.model.layout import P
 from cartsim.model.malignant import add_malignant
+from cartsim.model.management import EMAX_CART, add_management, dexamethasone_factor
 from cartsim.model.myelopoiesis import add_myelopoiesis
 from cartsim.model.states import BBB, BCELL, CART_EFF, CART_EXH, CART_MEM, MALIGNANT, TCELL
 from cartsim.model.tcells import add_tcells
@@ -84,7 +85,8 @@ def rhs(y, p, dy):
 
     add_conditioning(y, p, kill_prog, dy)
     add_tcells(y, p, volumes, k_cns_in, total_t, kill_t, dy)
-    add_cart(y, p, volumes, k_cns_in, density, total_t, normal_t, kill_t, dy)
+    add_cart(y, p, volumes, k_cns_in, density, total_t, normal_t, kill_t,
+             dexamethasone_factor(y, p, EMAX_CART), dy)
     add_bcells(y, p, volumes, k_cns_in, k_car, k_ab, kill_b, cart_total, dy)
     add_malignant(y, p, volumes, k_cns_in, k_car, k_ab, kill_b, dy)
     add_cytokines(y, p, volumes, engagement, dy)
@@ -92,5 +94,6 @@ def rhs(y, p, dy):
     add_anti_cd20(y, p, dy)
     add_disease(y, p, normal_t, dy)
     add_myelopoiesis(y, p, dy)
+    add_management(y, p, dy)
 
 

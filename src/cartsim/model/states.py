@@ -77,6 +77,13 @@ def _register() -> tuple[StateSpec, ...]:
         ),
     ]
     specs += _myeloid_chains()
+    specs += [
+        StateSpec("tocilizumab_body", "mg", "tocilizumab in the body (CRS management)", 1e-2),
+        StateSpec("dexamethasone_body", "mg", "dexamethasone in the body (CRS/ICANS management)",
+                  1e-3),
+        StateSpec("dexamethasone_effect_site", "mg/L",
+                  "dexamethasone in the effect compartment", 1e-5),
+    ]
     return tuple(specs)
 
 
@@ -134,3 +141,6 @@ NEUTROPHIL_CHAIN = np.array([INDEX[f"neutrophil_{s}"] for s in (
 PLATELET_CHAIN = np.array([INDEX[f"platelet_{s}"] for s in (
     "prolif_bone_marrow", "transit1_bone_marrow", "transit2_bone_marrow", "transit3_bone_marrow",
     "blood")], dtype=np.int64)
+TOCILIZUMAB = INDEX["tocilizumab_body"]
+DEXAMETHASONE = INDEX["dexamethasone_body"]
+DEXAMETHASONE_EFFECT_SITE = INDEX["dexamethasone_effect_site"]

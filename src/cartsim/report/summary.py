@@ -9,6 +9,7 @@ change the Dataset.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 
@@ -49,6 +50,8 @@ COLUMNS: tuple[SummaryColumn, ...] = (
     ),
     SummaryColumn("annualized_relapse_rate", "Annualised relapse rate", "1/year", 2),
     SummaryColumn("b_cell_reappearance_day", "B-cell reappearance in blood", "day", 0),
+    SummaryColumn("tocilizumab_doses", "Tocilizumab doses (CRS/ICANS management)", "", 0),
+    SummaryColumn("dexamethasone_doses", "Dexamethasone doses (10 mg each)", "", 0),
 )
 """The summary columns in order. Units: cells/µL for ``*_per_ul``, days for ``*_day``,
 percent for ``*_pct*`` (depletion = 100 - the minimum % of untreated baseline; intrathecal
@@ -86,7 +89,36 @@ def _arm_row(arm: xr.Dataset) -> dict[str, float]:
         "annualized_relapse_rate": (last("expected_relapses")
                                     - float(arm["expected_relapses"][day0])) / horizon_years,
         "b_cell_reappearance_day": reappearance_day(time, arm["bcell_blood_per_ul"].to_numpy()),
+        "tocilizumab_doses": _total(arm, "tocilizumab_doses"),
+        "dexamethasone_doses": _total(arm, "dexamethasone_doses"),
     }
+
+
+def _total(arm: xr.Dataset, name: str) -> float:
+    """Sum of a per-day count over the arm, NaN in a Dataset written before it existed."""
+    return float(arm[name].sum()) if name in arm else math.nan
+
+
+def management_lines(ds: xr.Dataset) -> list[str]:
+    """One line per arm with management doses: day, drug, amount and reason of each decision.
+
+    Dexamethasone given every 6 h on one day for one reason is shown once with its count.
+
+    Examples
+    --------
+    >>> ds = xr.Dataset(attrs={"management_doses": '[["CAR-T", 4.08, "tocilizumab", 560.0, '
+    ...                        '"CRS grade 2"]]'})
+    >>> management_lines(ds)
+    ['CAR-T: day 4 tocilizumab 560 mg (CRS grade 2)']
+    """
+    grouped: dict[str, dict[tuple[int, str, float, str], int]] = {}
+    for arm, time, drug, mg, reason in json.loads(str(ds.attrs.get("management_doses", "[]"))):
+        key = (math.floor(time), drug, mg, reason)
+        grouped.setdefault(arm, {})
+        grouped[arm][key] = grouped[arm].get(key, 0) + 1
+    return [f"{arm}: " + "; ".join(
+        f"day {day} {drug} {f'{count} x ' if count > 1 else ''}{mg:g} mg ({reason})"
+        for (day, drug, mg, reason), count in doses.items()) for arm, doses in grouped.items()]
 
 
 def summarise(ds: xr.Dataset) -> pd.DataFrame:

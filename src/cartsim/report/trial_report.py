@@ -187,6 +187,22 @@ def uncertainty_note(endpoints: dict) -> str:
             "to include their ranges).")
 
 
+def _management_note(endpoints: dict, patients: Path) -> str:
+    """One line per CAR-T arm managed by the guidance: share given tocilizumab/dexamethasone."""
+    incomplete = read_column(patients, "management_complete")
+    lines = [f"{html.escape(arm)}: tocilizumab {_format(block['endpoints']['tocilizumab_pct'])}; "
+             f"dexamethasone {_format(block['endpoints']['dexamethasone_pct'])}"
+             for arm, block in endpoints["arms"].items()
+             if block["endpoints"].get("tocilizumab_pct") is not None]
+    if not lines:
+        return "<p>No arm managed CRS/ICANS with tocilizumab or dexamethasone.</p>"
+    cut = int(np.sum(incomplete == 0.0)) if incomplete is not None else 0
+    note = (f" {cut} patient-arms reached the limit of management rounds "
+            "(<code>management_complete</code> = 0)." if cut else "")
+    return ("<p>CRS/ICANS management by the guidance (docs/safety.md, Management), share of "
+            "patients given each drug:<br>" + "<br>".join(lines) + f"</p><p>{note}</p>")
+
+
 def write_trial_report(out: Path, scenario: Scenario, counts: np.ndarray, endpoints: dict,
                        screening: Screening | CohortScreening) -> Path:
     """Write ``out/report.html`` (and the figures as PNG under ``out/figures``).
@@ -222,6 +238,8 @@ def write_trial_report(out: Path, scenario: Scenario, counts: np.ndarray, endpoi
 <p>Distributions: median [25th–75th percentile], n patients for whom the endpoint is defined.
 Proportions: percent (Wilson 95% interval), n. Definitions: docs/trials.md.</p>
 {_endpoint_table(endpoints)}
+<h2>CRS/ICANS management</h2>
+{_management_note(endpoints, patients)}
 {''.join(f'<h2>{html.escape(title)}</h2>{img}' for title, img in images)}
 <h2>Provenance</h2><p><code>{provenance}</code></p>"""
     page = html_page(scenario.name, body, width_px=1200)

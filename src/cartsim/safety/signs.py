@@ -124,9 +124,14 @@ class CrsSigns:
     hypotension: np.ndarray
     oxygen: np.ndarray
 
-    def grade(self) -> np.ndarray:
-        """Grade the signs by the ASTCT consensus (fever is never masked in a simulation)."""
-        return np.asarray(grade_crs(self.temperature_c, self.hypotension, self.oxygen))
+    def grade(self, fever_masked: ArrayLike = False) -> np.ndarray:
+        """Grade the signs by the ASTCT consensus.
+
+        ``fever_masked`` (broadcast with the signs) marks the days after tocilizumab or
+        steroids were given, on which the consensus grades by hypotension and hypoxia alone.
+        """
+        return np.asarray(grade_crs(self.temperature_c, self.hypotension, self.oxygen,
+                                    fever_masked))
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,10 @@ DRUGS = ("fludarabine", "cyclophosphamide", "atg", "melphalan")
 DRUG_DOSE_UNITS = ("mg/m2", "mg/kg")
 CELL_DOSE_UNITS = ("cells/kg", "cells")
 VECTOR_DOSE_UNITS = ("vg/kg", "vg")
+MANAGEMENT = ("astct", "none")
+"""How CRS and ICANS are managed after a CAR-T infusion: ``astct`` gives tocilizumab and
+dexamethasone at the thresholds of the published guidance (``safety.guidance``); ``none`` gives
+nothing, the untreated course of the toxicity."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,7 @@ class CarT:
     source: str
     lymphodepletion: tuple[DrugDose, ...]
     infusion_day: float = 0.0
+    management: str = "astct"
 
 
 @dataclass(frozen=True)

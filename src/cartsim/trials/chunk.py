@@ -4,9 +4,9 @@
 needs in a picklable ``ChunkTask`` (virtual patients with their arms, the catalogue, solver
 settings, the seed), integrates each patient's arms with retries, and returns a
 ``ChunkResult``: one row per patient and arm (covariates, endpoints, status), the events
-(relapses, B-cell reappearance, CRS and ICANS episodes, neutropenia, serious infections), band
-counts, and, when asked, the daily
-trajectories of the endpoint series. Random numbers come from one stream per patient
+(relapses, B-cell reappearance, CRS and ICANS episodes, neutropenia, serious infections,
+tocilizumab and dexamethasone doses given by ``managed``), band counts, and, when asked, the
+daily trajectories of the endpoint series. Random numbers come from one stream per patient
 (``numpy.random.default_rng([seed, patient, stream])``), so a patient's numbers do not depend
 on which chunk or worker runs it. A patient that cannot be integrated is reported with its
 status and reason, never as silent NaNs; ``attempts`` in a row counts the integrations tried
@@ -30,6 +30,7 @@ from cartsim.population import VirtualPatient
 from cartsim.safety import LinkThresholds
 from cartsim.simulation import ArmRun, run_arms
 from cartsim.solve.settings import SolverSettings
+from cartsim.therapies.management import DEXAMETHASONE, TOCILIZUMAB
 from cartsim.therapies.regimens import Arm, CarT
 from cartsim.trials import bands
 from cartsim.trials.endpoints import SERIES, arm_endpoints, reappearance_day, relapse_days
@@ -151,9 +152,10 @@ def _arm_outcome(arm: Arm, run: ArmRun, thresholds: np.ndarray, link: LinkThresh
     series, t = run.observables, run.t
     relapses = relapse_days(t, series["expected_relapses"], thresholds)
     row = arm_endpoints(t, series, relapses, run.last_dose_day, isinstance(arm.therapy, CarT))
-    toxicity = simulated_toxicity(t, series["il6_pg_per_ml"], series["crp_mg_per_l"],
-                                  series["bbb_index"], link)
+    toxicity = simulated_toxicity(t, series["il6_signalling_pg_per_ml"], series["crp_mg_per_l"],
+                                  series["bbb_index"], link, run.first_dose_time)
     row.update(toxicity.summary)
+    row.update(management_columns(run))
     events: list[dict[str, object]] = [
         {"event": "relapse", "day": float(d), "grade": math.nan, "duration_days": math.nan}
         for d in relapses]
@@ -166,7 +168,28 @@ def _arm_outcome(arm: Arm, run: ArmRun, thresholds: np.ndarray, link: LinkThresh
                                     series["platelets_blood_per_nl"])
     row.update(cytopenia.summary)
     events += cytopenia.events
+    events += [{"event": d.drug, "day": d.time, "grade": float(d.grade), "duration_days": math.nan}
+               for d in run.doses]
     return row, events
+
+
+def management_columns(run: ArmRun) -> dict[str, float]:
+    """Per-patient management columns: any dose and dose counts of tocilizumab and
+    dexamethasone (NaN for arms whose CRS/ICANS is not managed), re-integration rounds, and 1
+    when management ran to the end (0 when the round limit cut it short)."""
+    if not run.managed:
+        return dict.fromkeys(_MANAGEMENT_COLUMNS, math.nan)
+    row: dict[str, float] = {}
+    for drug in (TOCILIZUMAB, DEXAMETHASONE):
+        count = sum(d.drug == drug for d in run.doses)
+        row[f"{drug}_any"], row[f"{drug}_doses"] = float(count > 0), float(count)
+    row["management_rounds"] = float(run.management_rounds)
+    row["management_complete"] = float(run.management_complete)
+    return row
+
+
+_MANAGEMENT_COLUMNS = ("tocilizumab_any", "tocilizumab_doses", "dexamethasone_any",
+                       "dexamethasone_doses", "management_rounds", "management_complete")
 
 
 def run_chunk(task: ChunkTask) -> ChunkResult:
@@ -188,5 +211,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
 
 EVENT_COLUMNS = ("patient", "arm", "event", "day", "grade", "duration_days")
 """Columns of the events table; ``grade`` and ``duration_days`` apply to CRS/ICANS episodes and
-to neutropenia (early ICAHT grade, days with ANC <= 500/uL)."""
+to neutropenia (early ICAHT grade, days with ANC <= 500/uL). Management doses are events
+``tocilizumab`` and ``dexamethasone`` at the (fractional) day given, with ``grade`` the CRS or
+ICANS grade that met the guidance threshold."""
 

@@ -23,6 +23,11 @@ single-patient summary (``report.summary``) reads the same definitions. Definiti
   trial runner, as are the cytopenia endpoints (``trials.haematotoxicity``: early/late ICAHT,
   ``neutropenia_days_below_500`` from day 0, ANC and platelet nadirs) and serious infections
   (``trials.infections``).
+- ``tocilizumab_pct``, ``dexamethasone_pct``: share of patients given at least one dose of the
+  drug to manage CRS or ICANS by the guidance (``safety.guidance``); from the per-patient
+  ``tocilizumab_any`` / ``dexamethasone_any``, which are NaN (so the proportion is null) in arms
+  without CAR-T or with ``management = "none"``. ``tocilizumab_doses`` and
+  ``dexamethasone_doses`` count the administrations (dexamethasone 10 mg each).
 
 This module computes numbers from arrays; it runs nothing and draws no random numbers.
 """
@@ -59,6 +64,7 @@ SERIES = (
     "intrathecal_igg_pct_baseline",
     "nfl_pg_per_ml",
     "il6_pg_per_ml",
+    "il6_signalling_pg_per_ml",
     "crp_mg_per_l",
     "bbb_index",
     "expected_relapses",
@@ -105,6 +111,8 @@ PROPORTIONS = {
     "b_cell_aplasia_pct_at_6_months": "b_cell_aplasia_at_6_months",
     "icaht_grade3plus_pct": "icaht_grade3plus",
     "serious_infection_pct": "serious_infection_any",
+    "tocilizumab_pct": "tocilizumab_any",
+    "dexamethasone_pct": "dexamethasone_any",
 }
 """Endpoints summarised as proportions (percent with a 95% interval), and the per-patient 0/1
 column each is computed from."""

@@ -1,9 +1,10 @@
 """CRS and ICANS of one simulated patient and arm, graded as a clinical trial would grade them.
 
-Daily IL-6, CRP and BBB-activation values from day 0 on are turned into clinical signs by the
-link model of ``cartsim.safety.signs``, graded by the ASTCT functions, and reduced to episodes
-(onset, worst grade, duration) and per-patient indicators. This module adapts the safety layer
-to a trial's per-patient rows; it defines no thresholds of its own.
+Daily IL-6 signal (IL-6 left to act by tocilizumab), CRP and BBB-activation values from day 0
+on are turned into clinical signs by the link model of ``cartsim.safety.signs``, graded by the
+ASTCT functions (fever masked after the first management dose, ``safety.guidance``), and
+reduced to episodes (onset, worst grade, duration) and per-patient indicators. This module
+adapts the safety layer to a trial's per-patient rows; it defines no thresholds of its own.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cartsim.safety import LinkThresholds, crs_signs, icans_signs, toxicity_episodes
+from cartsim.safety import LinkThresholds, toxicity_episodes
+from cartsim.safety.guidance import daily_grades
 
 
 @dataclass(frozen=True)
@@ -23,13 +25,16 @@ class SimulatedToxicity:
     events: list[dict[str, object]]
 
 
-def simulated_toxicity(t: np.ndarray, il6: np.ndarray, crp: np.ndarray, bbb: np.ndarray,
-                       thresholds: LinkThresholds) -> SimulatedToxicity:
-    """Grade CRS and ICANS from day 0 to the end of ``t``."""
+def simulated_toxicity(t: np.ndarray, il6_signal: np.ndarray, crp: np.ndarray, bbb: np.ndarray,
+                       thresholds: LinkThresholds, masked_after: float = np.inf
+                       ) -> SimulatedToxicity:
+    """Grade CRS and ICANS from day 0 to the end of ``t``; ``masked_after`` is the time of the
+    first management dose (fever masked on later days), ``inf`` when none was given."""
     after = t >= 0
     days = t[after]
-    graded = {"crs": crs_signs(il6[after], crp[after], thresholds).grade(),
-              "icans": icans_signs(bbb[after], thresholds).grade()}
+    crs, icans = daily_grades(il6_signal[after], crp[after], bbb[after], days, masked_after,
+                              thresholds)
+    graded = {"crs": crs, "icans": icans}
     summary: dict[str, float] = {}
     events: list[dict[str, object]] = []
     for name, grades in graded.items():

@@ -68,8 +68,8 @@ def simulate_protocol(scenario: Scenario, patients: str, arms: Sequence[str], ca
         if failed:
             failures.append(f"patient {index}, arm {failed[0].name}: {'; '.join(failed[0].attempts)}")
             continue
-        observed = {r.name: r.observables for r in runs}
-        series.append({name: PatientSeries(t, observed[name], None, own) for name in observed})
+        series.append({r.name: PatientSeries(t, r.observables, None, own, r.first_dose_time)
+                       for r in runs})
     return ProtocolRun(scenario, patients, tuple(series), tuple(failures))
 
 

@@ -47,6 +47,8 @@ class PatientSeries:
     arm: Mapping[str, np.ndarray]
     reference: Mapping[str, np.ndarray] | None
     catalog: Catalog
+    first_management_dose: float = math.inf
+    """Time of the first tocilizumab or dexamethasone dose of the case arm (inf: none)."""
 
 
 @dataclass(frozen=True)
@@ -128,8 +130,9 @@ def naive_share_after_reappearance(s: PatientSeries, days_after: float) -> float
 
 def crs_at_least(s: PatientSeries, grade: int) -> float:
     """1 when the worst simulated ASTCT CRS grade from day 0 on is at least ``grade``, else 0."""
-    toxicity = simulated_toxicity(s.t, s.arm["il6_pg_per_ml"], s.arm["crp_mg_per_l"],
-                                  s.arm["bbb_index"], LinkThresholds.from_catalog(s.catalog))
+    toxicity = simulated_toxicity(s.t, s.arm["il6_signalling_pg_per_ml"], s.arm["crp_mg_per_l"],
+                                  s.arm["bbb_index"], LinkThresholds.from_catalog(s.catalog),
+                                  s.first_management_dose)
     return float(toxicity.summary["crs_max_grade"] >= grade)
 
 

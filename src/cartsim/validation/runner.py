@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -26,7 +26,7 @@ from cartsim.validation.calibration_specs import calibration_targets
 from cartsim.validation.cases import Case, load_cases, select_cases
 from cartsim.validation.facts import load_facts
 from cartsim.validation.protocol import ProtocolCache, ProtocolRun
-from cartsim.validation.readouts import READOUTS, PatientSeries
+from cartsim.validation.readouts import READOUTS
 
 PATIENT_INTERVAL = (5.0, 95.0)
 """Percentiles of the patients' values shown as the interval of a cohort mean or median."""
@@ -55,8 +55,7 @@ def case_values(case: Case, run: ProtocolRun) -> np.ndarray:
     for patient in run.series:
         series = patient[case.arm]
         if case.reference_arm is not None:
-            series = PatientSeries(series.t, series.arm, patient[case.reference_arm].arm,
-                                   series.catalog)
+            series = replace(series, reference=patient[case.reference_arm].arm)
         values.append(readout.function(series, **case.options))
     return np.asarray(values, dtype=float)
 
