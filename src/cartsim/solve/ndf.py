@@ -177,8 +177,9 @@ def ndf_solve(z, p, scale, t_out, event_times, event_states, event_amounts, rtol
 
     Same contract as ``rodas.rodas_solve``: ``event_times`` sorted; ``structure`` is
     ``JacobianSparsity.arrays()``; ``out`` receives z at each output time; ``stats`` (int64,
-    length 6) the counts named in ``stepping``. ``max_steps`` bounds step attempts. Returns a
-    status code; on failure the rows after ``stats[FILLED]`` are left untouched.
+    length 6) the counts named in ``stepping``. ``max_steps`` bounds step attempts. Returns the
+    status code and the time reached (where it stopped, on failure); on failure the rows after
+    ``stats[FILLED]`` are left untouched.
     """
     elimination, position = structure[4], structure[5]
     n = z.shape[0]
@@ -209,12 +210,12 @@ def ndf_solve(z, p, scale, t_out, event_times, event_states, event_amounts, rtol
     while True:
         e, j = reach(t, z, scale, event_times, event_states, event_amounts, e, t_out, out, j, stats)
         if t >= t_end:
-            return SUCCESS
+            return SUCCESS, t
         seg_end = segment_end(event_times, e, t_end)
 
         scaled_rhs(z, p, scale, work, f)
         if not all_finite(f):
-            return NOT_FINITE
+            return NOT_FINITE, t
         h = initial_step(z, f, p, scale, rtol, atol, seg_end - t, 1, work, y_new, dy)
         h = min(max(h, _FIRST_STEP_FLOOR * h_min(t)), seg_end - t)
         stats[RHS_CALLS] += 2
@@ -230,9 +231,9 @@ def ndf_solve(z, p, scale, t_out, event_times, event_states, event_amounts, rtol
             error_norm = 0.0
             while True:
                 if attempts >= max_steps:
-                    return STEP_LIMIT
+                    return STEP_LIMIT, t
                 if h < h_min(t):
-                    return NOT_FINITE if non_finite else STEP_TOO_SMALL
+                    return NOT_FINITE if non_finite else STEP_TOO_SMALL, t
                 attempts += 1
                 if t + 1.01 * h >= seg_end:
                     factor = (seg_end - t) / h

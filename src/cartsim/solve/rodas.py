@@ -95,8 +95,9 @@ def rodas_solve(z, p, scale, t_out, event_times, event_states, event_amounts, rt
 
     ``event_times`` must be sorted; ``structure`` is ``JacobianSparsity.arrays()``. ``out``
     receives z at each output time; ``stats`` (int64, length 6) the counts named by
-    ``ACCEPTED`` ... ``FILLED`` (rows of ``out`` written). Returns a status code; on failure the
-    rows after ``stats[FILLED]`` are left untouched.
+    ``ACCEPTED`` ... ``FILLED`` (rows of ``out`` written); ``max_steps`` bounds step attempts.
+    Returns the status code and the time reached (where it stopped, on failure); on failure
+    the rows after ``stats[FILLED]`` are left untouched.
     """
     col_ptr, row_idx, group_ptr, group_cols, order, position = structure
     n = z.shape[0]
@@ -119,7 +120,7 @@ def rodas_solve(z, p, scale, t_out, event_times, event_states, event_amounts, rt
     while True:
         e, j = reach(t, z, scale, event_times, event_states, event_amounts, e, t_out, out, j, stats)
         if t >= t_end:
-            return SUCCESS
+            return SUCCESS, t
         seg_end = segment_end(event_times, e, t_end)
         h = 0.0
         first = True
@@ -130,7 +131,7 @@ def rodas_solve(z, p, scale, t_out, event_times, event_states, event_amounts, rt
             scaled_rhs(z, p, scale, work, f0)
             stats[RHS_CALLS] += 1
             if not all_finite(f0):
-                return NOT_FINITE
+                return NOT_FINITE, t
             if first:
                 h = initial_step(z, f0, p, scale, rtol, atol, seg_end - t, 4, work, z1, f1)
                 stats[RHS_CALLS] += 1
@@ -144,10 +145,10 @@ def rodas_solve(z, p, scale, t_out, event_times, event_states, event_amounts, rt
             stats[JACOBIANS] += 1
             while True:
                 if attempts >= max_steps:
-                    return STEP_LIMIT
+                    return STEP_LIMIT, t
                 attempts += 1
                 if h < h_min(t):
-                    return STEP_TOO_SMALL
+                    return STEP_TOO_SMALL, t
                 stats[FACTORISATIONS] += 1
                 if not lu_factor(jac, 1.0 / (_GAMMA * h), col_ptr, row_idx, position, lu, piv, cols):
                     stats[REJECTED] += 1
@@ -189,7 +190,7 @@ def rodas_solve(z, p, scale, t_out, event_times, event_states, event_amounts, rt
                     last_rejected = True
                     h *= 0.25
                     if h < h_min(t):
-                        return NOT_FINITE
+                        return NOT_FINITE, t
                     continue
                 norm = np.sqrt(total / n)
                 fac = max(_FAC_GROW, min(_FAC_SHRINK, norm ** 0.25 / _SAFE))
