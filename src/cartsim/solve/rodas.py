@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from cartsim.solve.linalg import lu_factor, lu_pack, lu_solve
+from cartsim.solve.linalg import lu_factor, lu_pack, lu_solve, row_permutation
 from cartsim.solve.scaled import NOT_FINITE, STEP_LIMIT, STEP_TOO_SMALL, SUCCESS, scaled_rhs
 from cartsim.solve.sparsity import grouped_jacobian
 from cartsim.solve.stepping import (
@@ -107,8 +107,8 @@ def rodas_solve(z, p, scale, t_out, event_times, event_states, event_amounts, rt
     work, f0, f1, z1, delta = np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n)
     ytmp, zp, dense = np.empty(n), z.copy(), np.empty((2, n))
     k = np.empty((6, n))
-    (jac, lu, piv, cols, l_ptr, l_idx, l_val, u_ptr, u_idx, u_val, inv_diag,
-     lu_work) = lu_workspace(n)
+    (jac, lu, piv, cols, l_ptr, l_idx, l_val, u_ptr, u_idx, u_val, inv_diag, lu_work,
+     row_of) = lu_workspace(n)
     for i in range(stats.shape[0]):
         stats[i] = 0
 
@@ -155,6 +155,7 @@ def rodas_solve(z, p, scale, t_out, event_times, event_states, event_amounts, rt
                     h *= 0.25
                     continue
                 lu_pack(lu, l_ptr, l_idx, l_val, u_ptr, u_idx, u_val, inv_diag)
+                row_permutation(order, piv, row_of)
                 for s in range(6):
                     stage = k[s]
                     if s == 0:
@@ -172,7 +173,7 @@ def rodas_solve(z, p, scale, t_out, event_times, event_states, event_amounts, rt
                             for q in range(s):
                                 acc += _C[s, q] * k[q, i]
                             stage[i] += acc / h
-                    lu_solve(order, piv, l_ptr, l_idx, l_val, u_ptr, u_idx, u_val, inv_diag,
+                    lu_solve(row_of, order, l_ptr, l_idx, l_val, u_ptr, u_idx, u_val, inv_diag,
                              lu_work, stage)
                 stats[RHS_CALLS] += 5
 
