@@ -72,11 +72,11 @@ def test_outcomes_count_retries_by_the_attempt_that_rescued_them(tmp_path):
     scenario = load_scenario(SCENARIO)
     arms = [a.name for a in scenario.arms]
     rows = _rows(3, arms)
-    rows.loc[0, ["attempts", "reason"]] = [3, "rodas rtol=1e-06: step limit; rodas rtol=1e-07: step limit"]
+    rows.loc[0, ["attempts", "reason"]] = [3, "ndf rtol=1e-06: step limit; ndf rtol=1e-07: step limit"]
     rows.loc[1, ["status", "attempts", "reason"]] = ["failed", 3, "every attempt: step limit"]
     rows.to_parquet(tmp_path / "patients.parquet")
     outcomes = sweep_outcomes(tmp_path / "patients.parquet", scenario, 3)
     assert outcomes.unreported == []
     assert outcomes.counts.loc[arms[0]].tolist() == [2, 1, 0]
     assert outcomes.counts.loc[arms[1]].tolist() == [2, 0, 1]
-    assert outcomes.rescued_by.loc[arms[0]].tolist() == [0, 1]
+    assert outcomes.rescued_by.loc[arms[0]].tolist() == [0, 1, 0]

@@ -126,13 +126,19 @@ def test_an_interrupted_run_resumes_without_rerunning_finished_chunks(serial, sc
 
 
 def test_a_failing_patient_is_retried_and_reported(scenario, tmp_path):
-    stingy = replace(scenario.solver, max_steps=3)
-    result = run_trial(replace(scenario, arms=scenario.arms[1:]), tmp_path, n_patients=1,
-                       settings=stingy)
-    rows = pd.read_parquet(tmp_path / "patients.parquet")
-    assert rows.loc[0, "status"] == "ok"                       # the Radau retry succeeded
-    assert "step limit" in rows.loc[0, "reason"]               # and the failed attempts are named
-    assert result.failures == 0
+    """Every attempt of the ladder is bounded by the same step count; all four are named.
+
+    30 steps integrate the untreated arm's 60 days (about 15) at the first try, never the
+    antibody arm's (about 150)."""
+    arms = {arm.name: arm for arm in load_scenario(SCENARIO).arms}
+    stingy = replace(scenario.solver, max_steps=30)
+    both = replace(scenario, arms=(arms["Ocrelizumab"], arms["Untreated"]), design="crossover")
+    result = run_trial(both, tmp_path, n_patients=1, settings=stingy)
+    rows = pd.read_parquet(tmp_path / "patients.parquet").set_index("arm")
+    assert rows.loc["Untreated", ["status", "attempts"]].tolist() == ["ok", 1]
+    assert rows.loc["Ocrelizumab", ["status", "attempts"]].tolist() == ["failed", 4]
+    assert rows.loc["Ocrelizumab", "reason"].count("step limit 30 reached at day") == 4
+    assert result.failures == 1
 
 
 def test_crossover_gives_every_patient_every_arm(scenario, tmp_path):

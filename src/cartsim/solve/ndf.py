@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from cartsim.solve.linalg import lu_factor, lu_pack, lu_solve
+from cartsim.solve.linalg import lu_factor, lu_refactor, lu_solve, lu_symbolic, row_permutation
 from cartsim.solve.scaled import NOT_FINITE, STEP_LIMIT, STEP_TOO_SMALL, SUCCESS, scaled_rhs
 from cartsim.solve.sparsity import grouped_jacobian
 from cartsim.solve.stepping import (
@@ -115,7 +115,7 @@ def _newton(y_pred, c, c_lu, psi, weight, tol, p, scale, factors, work, f, f_pre
     Returns (converged, right-hand-side calls, non-finite). ``y`` and ``d`` (the correction
     from the prediction) hold the result; ``f_pred`` receives f at the prediction.
     """
-    order, piv, l_ptr, l_idx, l_val, u_ptr, u_idx, u_val, inv_diag, lu_work = factors
+    row_of, order, l_ptr, l_idx, l_val, u_ptr, u_idx, u_val, inv_diag, lu_work = factors
     n = y.shape[0]
     for i in range(n):
         y[i] = y_pred[i]
@@ -130,7 +130,7 @@ def _newton(y_pred, c, c_lu, psi, weight, tol, p, scale, factors, work, f, f_pre
             return False, k + 1, True
         for i in range(n):
             dy[i] = (c * f[i] - psi[i] - d[i]) / c_lu
-        lu_solve(order, piv, l_ptr, l_idx, l_val, u_ptr, u_idx, u_val, inv_diag, lu_work, dy)
+        lu_solve(row_of, order, l_ptr, l_idx, l_val, u_ptr, u_idx, u_val, inv_diag, lu_work, dy)
         norm = _rms(dy, weight)
         rate = -1.0
         if norm_old > 0.0:
@@ -177,8 +177,9 @@ def ndf_solve(z, p, scale, t_out, event_times, event_states, event_amounts, rtol
 
     Same contract as ``rodas.rodas_solve``: ``event_times`` sorted; ``structure`` is
     ``JacobianSparsity.arrays()``; ``out`` receives z at each output time; ``stats`` (int64,
-    length 6) the counts named in ``stepping``. ``max_steps`` bounds step attempts. Returns a
-    status code; on failure the rows after ``stats[FILLED]`` are left untouched.
+    length 6) the counts named in ``stepping``. ``max_steps`` bounds step attempts. Returns the
+    status code and the time reached (where it stopped, on failure); on failure the rows after
+    ``stats[FILLED]`` are left untouched.
     """
     elimination, position = structure[4], structure[5]
     n = z.shape[0]
@@ -191,14 +192,16 @@ def ndf_solve(z, p, scale, t_out, event_times, event_states, event_amounts, rtol
     diffs = np.empty((_MAX_ORDER + 3, n))
     tmp = np.empty((_MAX_ORDER + 1, n))
     r, u = np.empty((_MAX_ORDER + 1, _MAX_ORDER + 1)), np.empty((_MAX_ORDER + 1, _MAX_ORDER + 1))
-    (jac, lu, piv, cols, l_ptr, l_idx, l_val, u_ptr, u_idx, u_val, inv_diag,
-     lu_work) = lu_workspace(n)
-    factors = (elimination, piv, l_ptr, l_idx, l_val, u_ptr, u_idx, u_val, inv_diag, lu_work)
+    (jac, lu, piv, cols, l_ptr, l_idx, l_val, u_ptr, u_idx, u_val, inv_diag, lu_work,
+     row_of) = lu_workspace(n)
+    a_ptr, a_col, mark = np.empty(n + 1, np.int64), np.empty(n * n, np.int64), np.empty(n, np.bool_)
+    factors = (row_of, elimination, l_ptr, l_idx, l_val, u_ptr, u_idx, u_val, inv_diag, lu_work)
     newton_tol = max(10.0 * np.finfo(np.float64).eps / rtol, min(0.03, np.sqrt(rtol)))
     for i in range(stats.shape[0]):
         stats[i] = 0
 
     have_jac = False
+    structured = False
     lu_valid = False
     c_lu = 0.0
     t = t_out[0] if n_events == 0 else min(t_out[0], event_times[0])
@@ -209,12 +212,12 @@ def ndf_solve(z, p, scale, t_out, event_times, event_states, event_amounts, rtol
     while True:
         e, j = reach(t, z, scale, event_times, event_states, event_amounts, e, t_out, out, j, stats)
         if t >= t_end:
-            return SUCCESS
+            return SUCCESS, t
         seg_end = segment_end(event_times, e, t_end)
 
         scaled_rhs(z, p, scale, work, f)
         if not all_finite(f):
-            return NOT_FINITE
+            return NOT_FINITE, t
         h = initial_step(z, f, p, scale, rtol, atol, seg_end - t, 1, work, y_new, dy)
         h = min(max(h, _FIRST_STEP_FLOOR * h_min(t)), seg_end - t)
         stats[RHS_CALLS] += 2
@@ -230,9 +233,9 @@ def ndf_solve(z, p, scale, t_out, event_times, event_states, event_amounts, rtol
             error_norm = 0.0
             while True:
                 if attempts >= max_steps:
-                    return STEP_LIMIT
+                    return STEP_LIMIT, t
                 if h < h_min(t):
-                    return NOT_FINITE if non_finite else STEP_TOO_SMALL
+                    return NOT_FINITE if non_finite else STEP_TOO_SMALL, t
                 attempts += 1
                 if t + 1.01 * h >= seg_end:
                     factor = (seg_end - t) / h
@@ -265,12 +268,24 @@ def ndf_solve(z, p, scale, t_out, event_times, event_states, event_amounts, rtol
                         stats[JACOBIANS] += 1
                         have_jac = True
                         jac_current = True
+                        structured = False
                         lu_valid = False
                     if not lu_valid or abs(c / c_lu - 1.0) > _MAX_GAMMA_CHANGE:
                         stats[FACTORISATIONS] += 1
-                        if not lu_factor(jac, 1.0 / c, jac_ptr, jac_idx, position, lu, piv, cols):
-                            break
-                        lu_pack(lu, l_ptr, l_idx, l_val, u_ptr, u_idx, u_val, inv_diag)
+                        if not (structured and lu_refactor(
+                                jac, 1.0 / c, position, row_of, a_ptr, a_col, l_ptr, l_idx,
+                                l_val, u_ptr, u_idx, u_val, inv_diag, lu_work)):
+                            if not lu_factor(jac, 1.0 / c, jac_ptr, jac_idx, position, lu, piv,
+                                             cols):
+                                break
+                            row_permutation(elimination, piv, row_of)
+                            lu_symbolic(jac, position, row_of, a_ptr, a_col, l_ptr, l_idx,
+                                        u_ptr, u_idx, mark)
+                            structured = lu_refactor(
+                                jac, 1.0 / c, position, row_of, a_ptr, a_col, l_ptr, l_idx,
+                                l_val, u_ptr, u_idx, u_val, inv_diag, lu_work)
+                            if not structured:
+                                break
                         c_lu = c
                         lu_valid = True
                     converged, calls, non_finite = _newton(
@@ -283,6 +298,7 @@ def ndf_solve(z, p, scale, t_out, event_times, event_states, event_amounts, rtol
                                                   delta, work, f, jac, jac_ptr, jac_idx)
                     stats[JACOBIANS] += 1
                     jac_current = True
+                    structured = False
                     lu_valid = False
 
                 if not converged:

@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from cartsim.solve.linalg import lu_factor, lu_pack, lu_solve
+from cartsim.solve.linalg import lu_factor, lu_pack, lu_solve, row_permutation
 from cartsim.solve.scaled import NOT_FINITE, STEP_LIMIT, STEP_TOO_SMALL, SUCCESS, scaled_rhs
 from cartsim.solve.sparsity import grouped_jacobian
 from cartsim.solve.stepping import (
@@ -95,8 +95,9 @@ def rodas_solve(z, p, scale, t_out, event_times, event_states, event_amounts, rt
 
     ``event_times`` must be sorted; ``structure`` is ``JacobianSparsity.arrays()``. ``out``
     receives z at each output time; ``stats`` (int64, length 6) the counts named by
-    ``ACCEPTED`` ... ``FILLED`` (rows of ``out`` written). Returns a status code; on failure the
-    rows after ``stats[FILLED]`` are left untouched.
+    ``ACCEPTED`` ... ``FILLED`` (rows of ``out`` written); ``max_steps`` bounds step attempts.
+    Returns the status code and the time reached (where it stopped, on failure); on failure
+    the rows after ``stats[FILLED]`` are left untouched.
     """
     col_ptr, row_idx, group_ptr, group_cols, order, position = structure
     n = z.shape[0]
@@ -106,8 +107,8 @@ def rodas_solve(z, p, scale, t_out, event_times, event_states, event_amounts, rt
     work, f0, f1, z1, delta = np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n)
     ytmp, zp, dense = np.empty(n), z.copy(), np.empty((2, n))
     k = np.empty((6, n))
-    (jac, lu, piv, cols, l_ptr, l_idx, l_val, u_ptr, u_idx, u_val, inv_diag,
-     lu_work) = lu_workspace(n)
+    (jac, lu, piv, cols, l_ptr, l_idx, l_val, u_ptr, u_idx, u_val, inv_diag, lu_work,
+     row_of) = lu_workspace(n)
     for i in range(stats.shape[0]):
         stats[i] = 0
 
@@ -119,7 +120,7 @@ def rodas_solve(z, p, scale, t_out, event_times, event_states, event_amounts, rt
     while True:
         e, j = reach(t, z, scale, event_times, event_states, event_amounts, e, t_out, out, j, stats)
         if t >= t_end:
-            return SUCCESS
+            return SUCCESS, t
         seg_end = segment_end(event_times, e, t_end)
         h = 0.0
         first = True
@@ -130,7 +131,7 @@ def rodas_solve(z, p, scale, t_out, event_times, event_states, event_amounts, rt
             scaled_rhs(z, p, scale, work, f0)
             stats[RHS_CALLS] += 1
             if not all_finite(f0):
-                return NOT_FINITE
+                return NOT_FINITE, t
             if first:
                 h = initial_step(z, f0, p, scale, rtol, atol, seg_end - t, 4, work, z1, f1)
                 stats[RHS_CALLS] += 1
@@ -144,16 +145,17 @@ def rodas_solve(z, p, scale, t_out, event_times, event_states, event_amounts, rt
             stats[JACOBIANS] += 1
             while True:
                 if attempts >= max_steps:
-                    return STEP_LIMIT
+                    return STEP_LIMIT, t
                 attempts += 1
                 if h < h_min(t):
-                    return STEP_TOO_SMALL
+                    return STEP_TOO_SMALL, t
                 stats[FACTORISATIONS] += 1
                 if not lu_factor(jac, 1.0 / (_GAMMA * h), col_ptr, row_idx, position, lu, piv, cols):
                     stats[REJECTED] += 1
                     h *= 0.25
                     continue
                 lu_pack(lu, l_ptr, l_idx, l_val, u_ptr, u_idx, u_val, inv_diag)
+                row_permutation(order, piv, row_of)
                 for s in range(6):
                     stage = k[s]
                     if s == 0:
@@ -171,7 +173,7 @@ def rodas_solve(z, p, scale, t_out, event_times, event_states, event_amounts, rt
                             for q in range(s):
                                 acc += _C[s, q] * k[q, i]
                             stage[i] += acc / h
-                    lu_solve(order, piv, l_ptr, l_idx, l_val, u_ptr, u_idx, u_val, inv_diag,
+                    lu_solve(row_of, order, l_ptr, l_idx, l_val, u_ptr, u_idx, u_val, inv_diag,
                              lu_work, stage)
                 stats[RHS_CALLS] += 5
 
@@ -189,7 +191,7 @@ def rodas_solve(z, p, scale, t_out, event_times, event_states, event_amounts, rt
                     last_rejected = True
                     h *= 0.25
                     if h < h_min(t):
-                        return NOT_FINITE
+                        return NOT_FINITE, t
                     continue
                 norm = np.sqrt(total / n)
                 fac = max(_FAC_GROW, min(_FAC_SHRINK, norm ** 0.25 / _SAFE))

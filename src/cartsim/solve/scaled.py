@@ -10,7 +10,7 @@ from numba import njit
 
 from cartsim.model.rhs import rhs
 
-SUCCESS, STEP_LIMIT, STEP_TOO_SMALL, NOT_FINITE = 0, 1, 2, 3
+SUCCESS, STEP_LIMIT, STEP_TOO_SMALL, NOT_FINITE, SINGULAR = 0, 1, 2, 3, 4
 
 
 @njit

@@ -5,7 +5,8 @@ event to event, with SciPy's own step-size control; outputs inside a segment com
 solver's continuous extension (``dense_output``), exactly as ``solve_ivp(t_eval=...)`` does
 it, and outputs at an event time are recorded after that time's events. The step loop is
 driven here (``solver.step()``) so that ``max_steps`` is honoured and a failure becomes a
-status.
+status: a step-size failure, a non-finite state, or an exactly singular iteration matrix (which
+SciPy's sparse LU raises as an exception).
 
 Each gets the Jacobian option that makes it fastest, measured on the default scenario: Radau
 gets the structural pattern (``jac_sparsity``: SciPy groups the finite-difference columns and
@@ -22,7 +23,14 @@ import numpy as np
 from scipy.integrate import BDF, OdeSolver, Radau
 from scipy.sparse import csc_matrix
 
-from cartsim.solve.scaled import NOT_FINITE, STEP_LIMIT, STEP_TOO_SMALL, SUCCESS, scaled_rhs
+from cartsim.solve.scaled import (
+    NOT_FINITE,
+    SINGULAR,
+    STEP_LIMIT,
+    STEP_TOO_SMALL,
+    SUCCESS,
+    scaled_rhs,
+)
 
 METHODS = {"radau": Radau, "bdf": BDF}
 
@@ -31,12 +39,13 @@ def scipy_solve(
     method: str, z: np.ndarray, p: np.ndarray, scale: np.ndarray, t_out: np.ndarray,
     event_times: np.ndarray, event_states: np.ndarray, event_amounts: np.ndarray,
     rtol: float, atol: float, max_steps: int, pattern: np.ndarray | None, out: np.ndarray,
-) -> tuple[int, dict[str, int]]:
+) -> tuple[int, float, dict[str, int]]:
     """Integrate one arm with SciPy's ``method``; same contract as ``rodas.rodas_solve``.
 
-    ``pattern`` (boolean, row by column) is passed as ``jac_sparsity`` unless None. Returns
-    the status and counts (accepted steps, right-hand-side calls, Jacobians, LU
-    factorisations, rows of ``out`` written). ``event_times`` must be sorted.
+    ``pattern`` (boolean, row by column) is passed as ``jac_sparsity`` unless None;
+    ``max_steps`` bounds the ``step()`` calls. Returns the status, the time reached and the
+    counts (accepted steps, right-hand-side calls, Jacobians, LU factorisations, rows of
+    ``out`` written). ``event_times`` must be sorted.
     """
     solver_class = METHODS[method]
     work = np.empty_like(z)
@@ -60,7 +69,7 @@ def scipy_solve(
             j += 1
         stats["filled"] = j
         if t >= t_end:
-            return SUCCESS, stats
+            return SUCCESS, t, stats
         seg_end = event_times[e] if e < event_times.size and event_times[e] < t_end else t_end
         solver = solver_class(fun, t, z.copy(), seg_end, rtol=rtol, atol=atol,
                               jac_sparsity=sparsity)
@@ -70,7 +79,7 @@ def scipy_solve(
         stats["jacobians"] += solver.njev
         stats["factorisations"] += solver.nlu
         if status != SUCCESS:
-            return status, stats
+            return status, solver.t, stats
         z[:] = solver.y
         t = seg_end
 
@@ -82,7 +91,12 @@ def _run_segment(solver: OdeSolver, t_out: np.ndarray, j: int, seg_end: float, m
     while solver.status == "running":
         if stats["accepted"] >= max_steps:
             return STEP_LIMIT
-        solver.step()
+        try:
+            solver.step()
+        except RuntimeError as error:
+            if "singular" not in str(error):
+                raise
+            return SINGULAR
         if solver.status == "failed":
             return STEP_TOO_SMALL
         stats["accepted"] += 1

@@ -96,10 +96,10 @@ def segment_end(event_times, e, t_end):
 @njit
 def lu_workspace(n):
     """Scratch arrays of the sparse LU of an ``n`` x ``n`` iteration matrix: the Jacobian, the
-    dense factor, pivots, column marks and the packed L and U factors with the inverse diagonal
-    and a solve buffer."""
+    dense factor, pivots, column marks, the packed L and U factors with the inverse diagonal,
+    a solve buffer and the factors' row order."""
     size = n * (n - 1) // 2
     return (np.zeros((n, n)), np.empty((n, n)), np.empty(n, np.int64), np.empty(n, np.int64),
             np.empty(n + 1, np.int64), np.empty(size, np.int64), np.empty(size),
             np.empty(n + 1, np.int64), np.empty(size, np.int64), np.empty(size),
-            np.empty(n), np.empty(n))
+            np.empty(n), np.empty(n), np.empty(n, np.int64))
