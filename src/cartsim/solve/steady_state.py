@@ -41,6 +41,8 @@ from cartsim.model.states import (
     CART_EFF,
     CART_EXH,
     CART_MEM,
+    DEXAMETHASONE,
+    DEXAMETHASONE_EFFECT_SITE,
     DRUG,
     IGG,
     IGG_CNS,
@@ -49,6 +51,7 @@ from cartsim.model.states import (
     RELAPSES,
     SCALE_FLOOR,
     TCELL,
+    TOCILIZUMAB,
     VECTOR,
 )
 from cartsim.solve.engine import Problem, integrate
@@ -56,17 +59,21 @@ from cartsim.solve.scaled import SUCCESS, scaled_rhs
 from cartsim.solve.settings import SolverSettings
 
 _B_LINEAGE = BCELL.ravel()
-_STEADY = np.setdiff1d(np.arange(SCALE_FLOOR.size), [RELAPSES, LESIONS])
 _ABSENT_UNTREATED = np.concatenate(
     [
         CART_EFF,
         CART_MEM,
         CART_EXH,
         DRUG,
-        [VECTOR, AB_DEPOT, AB_CENTRAL, AB_PERIPHERAL, AB_CLT, RELAPSES, LESIONS],
+        [VECTOR, AB_DEPOT, AB_CENTRAL, AB_PERIPHERAL, AB_CLT, RELAPSES, LESIONS, TOCILIZUMAB,
+         DEXAMETHASONE, DEXAMETHASONE_EFFECT_SITE],
     ]
 )
-"""States that are exactly zero without therapy (the root finder leaves round-off there)."""
+"""States that are exactly zero without therapy."""
+_STEADY = np.setdiff1d(np.arange(SCALE_FLOOR.size), _ABSENT_UNTREATED)
+"""States the root finder solves for. The states absent without therapy are held at zero: they
+feed nothing back there, and a root finder that tried negative drug amounts would meet the
+poles of their Emax terms (round-off from the settling integration sent it there)."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,8 @@ class Baseline:
 
 
 def _polish(y: np.ndarray, p: np.ndarray) -> np.ndarray:
+    y = y.copy()
+    y[_ABSENT_UNTREATED] = 0.0
     scale = np.maximum(np.abs(y), SCALE_FLOOR)
     z = y / scale
     work, out = np.empty_like(z), np.empty_like(z)
@@ -123,7 +132,6 @@ def untreated_baseline(p: np.ndarray, guess: np.ndarray, bcell_blood_per_ul: flo
     p[P["prod_preb"]] *= factor
     y[_B_LINEAGE] *= factor
     y = _polish(y, p)
-    y[_ABSENT_UNTREATED] = 0.0
     p[P["bcell_periph_ref"]] = peripheral_bcells(y)
     periph = sum(y[BCELL[s, AUTO, c]] for s in (MEMORY, PLASMABLAST) for c in range(4))
     cns = sum(y[BCELL[s, AUTO, CNS]] for s in (MEMORY, PLASMABLAST, PLASMA_CELL))
