@@ -1,6 +1,6 @@
 """Sparse-aware LU of the iteration matrix I / (gamma h) - J, for the compiled backends.
 
-The Jacobian of this model has 700-1,900 nonzeros out of 10,816 (n = 104). Eliminated in the
+The Jacobian of this model has 700-1,900 nonzeros out of 12,996 (n = 114). Eliminated in the
 natural state order its factors fill half the matrix; after a minimum-degree ordering of the
 symmetrised pattern (chosen once per pattern, ``minimum_degree_order``) they hold 1,000-3,500
 entries. ``lu_factor`` is the full factorisation: dense storage and ordinary row partial

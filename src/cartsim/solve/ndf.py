@@ -21,8 +21,12 @@ output; outputs at an event time are recorded after that time's events. Negative
 restart states are clipped to zero (every state is a non-negative amount); the solution
 inside a segment is not, since that would break the difference table.
 
-The Jacobian is the grouped forward difference of ``sparsity`` and the factorisation the
-ordered, sparse-aware LU of ``linalg``, both as ``rodas`` uses them. Failures return a status
+The Jacobian is the grouped forward difference of ``sparsity`` (one column per group). The
+first factorisation of each Jacobian is the ordered, pivoting, sparse-aware LU of ``linalg``
+(as in ``rodas``); it fixes the pivot order and the structure of the factors, and every later
+factorisation of that Jacobian with a new c only recomputes the values in that structure
+(``lu_refactor``), until a multiplier outgrows the threshold and a pivoting one is made
+again (in the example arms: 4-16 pivoting factorisations of 9-140). Failures return a status
 (step limit, step-size underflow, non-finite state), never NaN in place of a solution.
 Everything here is plain numba on arrays, so a solver call pickles and runs in any worker
 process. This module must not know what the states mean.
