@@ -137,7 +137,9 @@ def _grades(run):
 def test_unmanaged_course_gives_no_dose(courses):
     run = courses["Not managed"]
     assert run.ok and not run.managed and run.doses == ()
-    assert np.all(run.observables["tocilizumab_serum_ug_per_ml"] == 0.0)
+    # no dose: the drug stays at zero up to the linear algebra's round-off (1e-9 ug/mL is a
+    # hundred-millionth of the blockade EC50)
+    assert np.max(np.abs(run.observables["tocilizumab_serum_ug_per_ml"])) < 1e-9
 
 
 def test_a_patient_crossing_the_threshold_is_treated_on_that_day_and_improves(courses):
