@@ -44,6 +44,12 @@ _WEIGHT = P["weight_kg"]
 
 
 @njit
+def tocilizumab_concentration(tocilizumab_mg, p):
+    """Serum tocilizumab (mg/L) for an amount in the body (mg; scalar or array)."""
+    return tocilizumab_mg / (p[_VD_TOCI] * p[_WEIGHT])
+
+
+@njit
 def il6_receptor_blockade(tocilizumab_mg, p):
     """IL-6 receptor occupancy by tocilizumab (0-1) for an amount in the body (scalar or array).
 
@@ -52,7 +58,7 @@ def il6_receptor_blockade(tocilizumab_mg, p):
     >>> il6_receptor_blockade(0.0, p)  # doctest: +SKIP
     0.0
     """
-    conc = tocilizumab_mg / (p[_VD_TOCI] * p[_WEIGHT])
+    conc = tocilizumab_concentration(tocilizumab_mg, p)
     return conc / (p[_EC50_TOCI] + conc)
 
 

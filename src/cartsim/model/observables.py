@@ -26,7 +26,11 @@ from cartsim.model.bcells_layout import (
 from cartsim.model.compartments import BLOOD, BONE_MARROW, CNS, COMPARTMENTS
 from cartsim.model.disease import relative_activity
 from cartsim.model.layout import P
-from cartsim.model.management import dexamethasone_effect, il6_receptor_blockade
+from cartsim.model.management import (
+    dexamethasone_effect,
+    il6_receptor_blockade,
+    tocilizumab_concentration,
+)
 from cartsim.model.states import (
     AB_CENTRAL,
     AUTOAB,
@@ -158,7 +162,7 @@ def _register() -> tuple[Observable, ...]:
             "tocilizumab_serum_ug_per_ml",
             "ug/mL",
             "tocilizumab in serum",
-            lambda y, p, y0: y[:, TOCILIZUMAB] / (p[P["vd_tocilizumab"]] * p[P["weight_kg"]]),
+            lambda y, p, y0: tocilizumab_concentration(np.ascontiguousarray(y[:, TOCILIZUMAB]), p),
         ),
         Observable(
             "dexamethasone_effect",

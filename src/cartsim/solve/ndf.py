@@ -260,13 +260,15 @@ def ndf_solve(z, p, scale, t_out, event_times, event_states, event_amounts, rtol
 
                 converged = False
                 non_finite = False
+                refresh = not have_jac
                 while True:
-                    if not have_jac:
-                        scaled_rhs(y_pred, p, scale, work, f_pred)
-                        stats[RHS_CALLS] += 1
-                        if not all_finite(f_pred):
-                            non_finite = True
-                            break
+                    if refresh:
+                        if not have_jac:
+                            scaled_rhs(y_pred, p, scale, work, f_pred)
+                            stats[RHS_CALLS] += 1
+                            if not all_finite(f_pred):
+                                non_finite = True
+                                break
                         stats[RHS_CALLS] += _jacobian(y_pred, f_pred, p, scale, structure, zp,
                                                       delta, work, f, jac, jac_ptr, jac_idx)
                         stats[JACOBIANS] += 1
@@ -274,6 +276,7 @@ def ndf_solve(z, p, scale, t_out, event_times, event_states, event_amounts, rtol
                         jac_current = True
                         structured = False
                         lu_valid = False
+                        refresh = False
                     if not lu_valid or abs(c / c_lu - 1.0) > _MAX_GAMMA_CHANGE:
                         stats[FACTORISATIONS] += 1
                         if not (structured and lu_refactor(
@@ -298,12 +301,7 @@ def ndf_solve(z, p, scale, t_out, event_times, event_states, event_amounts, rtol
                     stats[RHS_CALLS] += calls
                     if converged or jac_current or non_finite:
                         break
-                    stats[RHS_CALLS] += _jacobian(y_pred, f_pred, p, scale, structure, zp,
-                                                  delta, work, f, jac, jac_ptr, jac_idx)
-                    stats[JACOBIANS] += 1
-                    jac_current = True
-                    structured = False
-                    lu_valid = False
+                    refresh = True
 
                 if not converged:
                     stats[REJECTED] += 1
