@@ -16,9 +16,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cartsim.model.cart import homeostatic_rate
 from cartsim.model.layout import LAYOUT, P
 from cartsim.model.observables import compute_observables
-from cartsim.model.parameterise import typical_patient
+from cartsim.model.parameterise import parameter_vector, typical_patient
 from cartsim.model.rhs import rhs
 from cartsim.model.states import BCELL, CART_EFF, CART_EXH, CART_MEM, MALIGNANT, TCELL
 from cartsim.parameters import load_catalog
@@ -125,3 +126,12 @@ def test_compiled_backends_match_scipy_radau(path):
                 mask = np.abs(b[name]) > floor
                 assert np.allclose(a[name][mask], b[name][mask], rtol=1e-6, atol=0.0), (
                     arm, backend, name)
+
+
+
+def test_homeostatic_rate_is_finite_when_an_iterate_has_no_t_cells():
+    catalog = load_catalog()
+    p = parameter_vector(catalog, typical_patient(catalog, "rrms", {}))
+    rates = [homeostatic_rate(p, total) for total in (-1e3, 0.0, 1e9)]
+    assert np.all(np.isfinite(rates))
+    assert rates[0] == pytest.approx(rates[1]) and rates[1] > rates[2] > 0.0

@@ -63,12 +63,18 @@ _EC50_TR = P["ec50_transduction_tcell"]
 _K_EXIT = P["k_exit_activated"]
 
 
+T_FLOOR = 1e-10
+"""Floor on the whole-body T-cell count inside the logarithm of ``homeostatic_rate``, relative
+to K_C (about 7 cells): a solver iterate may dip to or below zero, where ln(K_C / T) is
+undefined. Real whole-body counts stay above 1e6 cells, so the floor changes nothing measurable."""
+
+
 @njit
 def homeostatic_rate(p, total_t):
     """Per-capita homeostatic CAR-T expansion h (1/day) at whole-body T-cell count total_t."""
     gap = total_t - p[_K_N]
     r_c = p[_RHO_C] + p[_B_C] * gap * gap / (p[_A_C] * total_t * total_t + gap * gap)
-    return r_c * max(0.0, np.log(p[_K_C] / total_t))
+    return r_c * max(0.0, np.log(p[_K_C] / max(total_t, T_FLOOR * p[_K_C])))
 
 
 @njit
