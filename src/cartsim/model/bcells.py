@@ -102,6 +102,12 @@ def peripheral_bcells(y):
 
 
 @njit
+def _kill(p, subset, k_car, k_ab):
+    """Per-cell kill rate of B subset ``subset`` by CAR-T and anti-CD20 at the given rates."""
+    return p[W_TARGET[subset]] * k_car + p[_CD20[subset]] * k_ab
+
+
+@njit
 def add_bcells(y, p, volumes, k_cns_in, k_car, k_ab, kill_b, cart_total, dy):
     """Add B-lineage production, maturation, death, killing and trafficking to ``dy``.
 
@@ -120,7 +126,7 @@ def add_bcells(y, p, volumes, k_cns_in, k_car, k_ab, kill_b, cart_total, dy):
     share = (1.0 - p[_F_AUTO], p[_F_AUTO])
     for r in (NONAUTO, AUTO):
         for c in range(5):
-            kill = [p[W_TARGET[s]] * k_car[c] + p[_CD20[s]] * k_ab[c] for s in range(6)]
+            kc, ka = k_car[c], k_ab[c]
             pre = y[BCELL[PRE_B, r, c]]
             tr = y[BCELL[TRANSITIONAL, r, c]]
             nv = y[BCELL[NAIVE, r, c]]
@@ -129,12 +135,12 @@ def add_bcells(y, p, volumes, k_cns_in, k_car, k_ab, kill_b, cart_total, dy):
             pc = y[BCELL[PLASMA_CELL, r, c]]
             if c == BONE_MARROW:
                 dy[BCELL[PRE_B, r, c]] += production * share[r]
-            dy[BCELL[PRE_B, r, c]] -= (p[_K_MAT] + p[_D_PRE] + kill[PRE_B] + kill_b) * pre
+            dy[BCELL[PRE_B, r, c]] -= (p[_K_MAT] + p[_D_PRE] + _kill(p, PRE_B, kc, ka) + kill_b) * pre
             dy[BCELL[TRANSITIONAL, r, c]] += (
-                p[_K_MAT] * pre - (p[_K_TR] + p[_D_TR] + kill[TRANSITIONAL] + kill_b) * tr
+                p[_K_MAT] * pre - (p[_K_TR] + p[_D_TR] + _kill(p, TRANSITIONAL, kc, ka) + kill_b) * tr
             )
             dy[BCELL[NAIVE, r, c]] += (
-                p[_K_TR] * tr - (p[_D_NV] + p[_K_ACT] + kill[NAIVE] + kill_b) * nv
+                p[_K_TR] * tr - (p[_D_NV] + p[_K_ACT] + _kill(p, NAIVE, kc, ka) + kill_b) * nv
             )
             activated_auto = p[_K_ACT] * y[BCELL[NAIVE, AUTO, c]]
             if r == AUTO:
@@ -142,14 +148,14 @@ def add_bcells(y, p, volumes, k_cns_in, k_car, k_ab, kill_b, cart_total, dy):
             else:
                 seed = p[_K_ACT] * nv + p[_F_RESET] * activated_auto
             dy[BCELL[MEMORY, r, c]] += (
-                seed - (p[_D_MEM] + p[_K_PB] + kill[MEMORY] + kill_b) * mem
+                seed - (p[_D_MEM] + p[_K_PB] + _kill(p, MEMORY, kc, ka) + kill_b) * mem
             )
             niche = PLASMA_CELL_NICHE[c]
             dy[BCELL[PLASMABLAST, r, c]] += p[_K_PB] * mem - (
-                p[_D_PBL] + niche * p[_K_PC] + kill[PLASMABLAST] + kill_b
+                p[_D_PBL] + niche * p[_K_PC] + _kill(p, PLASMABLAST, kc, ka) + kill_b
             ) * pbl
             dy[BCELL[PLASMA_CELL, r, c]] += (
-                niche * p[_K_PC] * pbl - (p[_D_PC] + kill[PLASMA_CELL]) * pc
+                niche * p[_K_PC] * pbl - (p[_D_PC] + _kill(p, PLASMA_CELL, kc, ka)) * pc
             )
         for s in (TRANSITIONAL, NAIVE, MEMORY, PLASMABLAST):
             add_trafficking(y, p, BCELL[s, r], p[_K_EXIT], BCELL_PARTITION, volumes, k_cns_in,
