@@ -37,7 +37,6 @@ from cartsim.parameters import Catalog
 from cartsim.safety.signs import LinkThresholds, crs_signs, icans_signs
 from cartsim.therapies.management import DEXAMETHASONE, TOCILIZUMAB, Decision
 
-
 _ASTCT_RULES = ("grade_crs_tocilizumab", "days_crs_grade1_tocilizumab", "n_tocilizumab_max",
                 "grade_crs_dexamethasone", "n_tocilizumab_before_dexamethasone",
                 "grade_icans_dexamethasone")
