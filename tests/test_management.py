@@ -16,16 +16,17 @@ import pytest
 from scipy.integrate import solve_ivp
 
 import cartsim.managed as managed
-from cartsim.errors import ScenarioError
+from cartsim.errors import ParameterError, ScenarioError
 from cartsim.io.scenario import load_scenario, parse_scenario
 from cartsim.model.management import add_management
 from cartsim.model.parameterise import parameter_vector, typical_patient
 from cartsim.model.states import DEXAMETHASONE, DEXAMETHASONE_EFFECT_SITE, N_STATES, TOCILIZUMAB
 from cartsim.parameters import load_catalog
 from cartsim.safety import LinkThresholds
-from cartsim.safety.guidance import Guidance, daily_grades, first_decision
+from cartsim.safety.guidance import POLICY_RECORDS, Guidance, daily_grades, first_decision
 from cartsim.simulation import run_arms, study_grid
 from cartsim.therapies.management import Decision, management_doses
+from cartsim.therapies.regimens import MANAGEMENT, NO_MANAGEMENT
 from cartsim.trials.engines import LocalEngine
 from cartsim.trials.run import run_trial
 
@@ -97,6 +98,40 @@ def test_refractory_crs_gets_dexamethasone_and_tocilizumab_stops_at_four(guidanc
     assert [d.drug for d in due] == ["dexamethasone"]   # the fifth tocilizumab is not given
 
 
+@pytest.mark.parametrize("policy", ["juliet", "zuma1"])
+@pytest.mark.parametrize(("crs", "icans", "expected"), [
+    ([0, 1, 1, 1, 1, 0], [0] * 6, ()),                       # no tocilizumab for long fever
+    ([0, 1, 2, 2, 1, 0], [0] * 6, ()),                       # nor for grade 2 CRS
+    ([0, 1, 2, 3, 1, 0], [0] * 6, ((3.0, "tocilizumab", "CRS grade 3"),)),   # no steroid yet
+    ([0, 1, 4, 1, 0, 0], [0] * 6, ((2.0, "tocilizumab", "CRS grade 4"),)),
+    ([0, 0, 0, 0, 0, 0], [0, 1, 2, 2, 1, 0], ()),            # ICANS 2: supportive care
+    ([0, 0, 0, 0, 0, 0], [0, 1, 2, 3, 1, 0], ((3.0, "dexamethasone", "ICANS grade 3"),)),
+])
+def test_trial_protocols_treat_severe_toxicity_only(policy, crs, icans, expected, catalog):
+    guidance = Guidance.from_catalog(catalog, policy)
+    due = first_decision(np.arange(6.0), np.array(crs), np.array(icans), (), guidance, 0.0)
+    assert tuple((d.day, d.drug, d.reason) for d in due) == expected
+
+
+def test_trial_protocols_give_steroids_when_tocilizumab_did_not_reverse_severe_crs(catalog):
+    guidance = Guidance.from_catalog(catalog, "juliet")
+    days, icans = np.arange(4.0), np.zeros(4, dtype=int)
+    given = [Decision(0.0, "tocilizumab", 3, "CRS grade 3")]
+    due = first_decision(days, np.array([3, 2, 3, 1]), icans, given, guidance, 1.0)
+    assert [(d.day, d.drug, d.reason) for d in due] == [
+        (2.0, "tocilizumab", "CRS grade 3"), (2.0, "dexamethasone", "CRS grade 3 after 1 tocilizumab")]
+
+
+def test_an_unknown_policy_is_named_with_the_known_ones(catalog):
+    with pytest.raises(ParameterError, match=r'management policy "penn" is not known; use '
+                                             r'"astct", "juliet" or "zuma1"'):
+        Guidance.from_catalog(catalog, "penn")
+
+
+def test_every_management_choice_but_none_is_a_policy():
+    assert set(MANAGEMENT) == {*POLICY_RECORDS, NO_MANAGEMENT}
+
+
 def test_fever_is_masked_after_the_first_dose():
     link = LinkThresholds.from_catalog()
     no_fever, hypoxia = np.full(3, 5.0), np.full(3, 150.0)   # IL-6 signal blocked, CRP high
@@ -161,6 +196,21 @@ def test_a_patient_crossing_the_threshold_is_treated_on_that_day_and_improves(co
                           free.observables["il6_pg_per_ml"][before])
 
 
+def test_the_juliet_protocol_waits_for_severe_crs_in_the_same_patient(catalog, b_all, courses):
+    scenario, patient, t = b_all
+    arm = replace(scenario.arms[0], therapy=replace(scenario.arms[0].therapy, management="juliet"))
+    run = run_arms([arm], patient, catalog, t, scenario.solver)[0]
+    crs_free, icans_free = _grades(courses["Not managed"])
+    guided = courses["Managed (guidance)"].doses[0]
+    assert run.ok and run.managed
+    assert all(d.grade >= 3 for d in run.doses)   # grade 2 CRS and ICANS: supportive care only
+    if run.doses:
+        severe = float(t[np.argmax((crs_free >= 3) | (icans_free >= 3))])
+        assert math.floor(run.doses[0].time) == severe > math.floor(guided.time)
+    else:
+        assert crs_free.max() < 3 and icans_free.max() < 3
+
+
 def test_dexamethasone_lowers_il6_release_without_cutting_expansion(catalog, b_all, courses):
     scenario, patient, t = b_all
     early = catalog.with_values({"grade_crs_dexamethasone": 2.0})
@@ -182,9 +232,11 @@ def test_the_round_limit_stops_management_with_a_status(catalog, b_all, monkeypa
 
 @pytest.mark.parametrize(("value", "message"), [
     ("ASTCT", r'demo.toml: arm\[1\].management: "ASTCT" is not a known toxicity management; '
-              'use "astct" or "none"'),
-    (True, r'demo.toml: arm\[1\].management: must be a string, one of "astct" or "none", not '
-           'the boolean true'),
+              'use "astct", "juliet", "zuma1" or "none"'),
+    ("zuma", r'demo.toml: arm\[1\].management: "zuma" is not a known toxicity management '
+             r'\(did you mean "zuma1"\?\); use "astct", "juliet", "zuma1" or "none"'),
+    (True, r'demo.toml: arm\[1\].management: must be a string, one of "astct", "juliet", '
+           '"zuma1" or "none", not the boolean true'),
 ])
 def test_scenario_management_errors_in_one_sentence(value, message):
     table = {"scenario": {"name": "x", "horizon_days": 30}, "population": {"disease": "rrms"},

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from cartsim.parameters import load_catalog
+from cartsim.therapies.management import ManagementDose
 from cartsim.validation.readouts import READOUTS, PatientSeries
 from cartsim.validation.runner import summarise
 
@@ -55,6 +56,19 @@ def test_b_cell_return_and_its_naive_share(catalog) -> None:
     assert read("maximum_between", arm, catalog, observable="bcell_blood_per_ul",
                 from_day=7.0, to_day=56.0) == 0.1
     assert math.isnan(read("value_on_day", arm, catalog, observable="bcell_blood_per_ul", day=999.0))
+
+
+def test_tocilizumab_given_reads_the_management_doses(catalog) -> None:
+    def given(*drugs: str) -> float:
+        doses = tuple(ManagementDose(4.1, drug, 10.0, 3, "") for drug in drugs)
+        series = PatientSeries(T, {}, None, catalog, doses)
+        return READOUTS["tocilizumab_given"].function(series)
+
+    assert given() == 0.0
+    assert given("dexamethasone") == 0.0
+    assert given("dexamethasone", "tocilizumab") == 1.0
+    assert PatientSeries(T, {}, None, catalog, (ManagementDose(4.1, "tocilizumab", 560.0, 3, ""),)
+                         ).first_management_dose == 4.1
 
 
 def test_lymph_node_depletion_uses_the_assumed_residual(catalog) -> None:

@@ -1,4 +1,4 @@
-"""Integration with CRS/ICANS management: dose when the guidance says so, then integrate on.
+"""Integration with CRS/ICANS management: dose when the policy says so, then integrate on.
 
 Dosing stays event data (the right-hand side never branches on time or state). One round:
 integrate, grade every day through the sign link (``safety.guidance.daily_grades``), find the
@@ -67,9 +67,10 @@ class ManagementContext:
 
     @classmethod
     def build(cls, catalog: Catalog, weight_kg: float, first_day: float,
-              baseline_state: np.ndarray) -> ManagementContext:
-        """The context for one patient and arm, thresholds read from ``catalog``."""
-        return cls(Guidance.from_catalog(catalog), LinkThresholds.from_catalog(catalog),
+              baseline_state: np.ndarray, policy: str = "astct") -> ManagementContext:
+        """The context for one patient and arm, the thresholds of ``policy`` read from
+        ``catalog`` (``safety.guidance.POLICY_RECORDS``)."""
+        return cls(Guidance.from_catalog(catalog, policy), LinkThresholds.from_catalog(catalog),
                    catalog, weight_kg, first_day, baseline_state)
 
 

@@ -41,7 +41,7 @@ from cartsim.therapies.management import (
     ManagementDose,
     first_dose_time,
 )
-from cartsim.therapies.regimens import Arm, CarT
+from cartsim.therapies.regimens import NO_MANAGEMENT, Arm, CarT
 
 
 def patient_baseline(catalog: Catalog, patient: Patient) -> Baseline:
@@ -125,9 +125,9 @@ def run_arms(
     runs = []
     for arm, (compiled, problem) in zip(arms, problems, strict=True):
         therapy = arm.therapy
-        if isinstance(therapy, CarT) and therapy.management == "astct":
+        if isinstance(therapy, CarT) and therapy.management != NO_MANAGEMENT:
             context = ManagementContext.build(catalog, patient.weight_kg, therapy.infusion_day,
-                                              baseline.state)
+                                              baseline.state, therapy.management)
             managed = integrate_managed(problem, settings, context)
             attempted = managed.attempted
             management = {"managed": True, "doses": managed.doses,

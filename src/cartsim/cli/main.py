@@ -66,7 +66,7 @@ def simulate(
         _fail(error)
     console.print(format_summary(summarise(ds)))
     managed = management_lines(ds)
-    console.print("CRS/ICANS management by the guidance (typical patient): "
+    console.print("CRS/ICANS management by each arm's policy (typical patient): "
                   + ("; ".join(managed) if managed else "no dose was needed"), highlight=False)
     console.print(f"Trajectories and summary: {', '.join(str(f) for f in files)}")
     console.print(f"Figures ({len(figures)}): {out / 'figures'} (start with overview.png)")

@@ -26,6 +26,7 @@ from cartsim.io.scenario import Scenario
 from cartsim.population import CohortScreening, Screening
 from cartsim.report.html import embed_png, html_page, html_table
 from cartsim.report.severe_toxicity import severe_toxicity_figure
+from cartsim.therapies.regimens import CarT
 from cartsim.trials import bands
 from cartsim.trials.summaries import read_column, read_keys, trial_failures
 
@@ -187,10 +188,13 @@ def uncertainty_note(endpoints: dict) -> str:
             "to include their ranges).")
 
 
-def _management_note(endpoints: dict, patients: Path) -> str:
-    """One line per CAR-T arm managed by the guidance: share given tocilizumab/dexamethasone."""
+def _management_note(endpoints: dict, patients: Path, scenario: Scenario) -> str:
+    """One line per managed CAR-T arm: its policy and the share given tocilizumab/dexamethasone."""
     incomplete = read_column(patients, "management_complete")
-    lines = [f"{html.escape(arm)}: tocilizumab {_format(block['endpoints']['tocilizumab_pct'])}; "
+    policy = {arm.name: arm.therapy.management for arm in scenario.arms
+              if isinstance(arm.therapy, CarT)}
+    lines = [f"{html.escape(arm)} (<code>{policy.get(arm, '')}</code>): tocilizumab "
+             f"{_format(block['endpoints']['tocilizumab_pct'])}; "
              f"dexamethasone {_format(block['endpoints']['dexamethasone_pct'])}"
              for arm, block in endpoints["arms"].items()
              if block["endpoints"].get("tocilizumab_pct") is not None]
@@ -199,8 +203,8 @@ def _management_note(endpoints: dict, patients: Path) -> str:
     cut = int(np.sum(incomplete == 0.0)) if incomplete is not None else 0
     note = (f" {cut} patient-arms reached the limit of management rounds "
             "(<code>management_complete</code> = 0)." if cut else "")
-    return ("<p>CRS/ICANS management by the guidance (docs/safety.md, Management), share of "
-            "patients given each drug:<br>" + "<br>".join(lines) + f"</p><p>{note}</p>")
+    return ("<p>CRS/ICANS management by each arm's policy (docs/safety.md, Management), share "
+            "of patients given each drug:<br>" + "<br>".join(lines) + f"</p><p>{note}</p>")
 
 
 def write_trial_report(out: Path, scenario: Scenario, counts: np.ndarray, endpoints: dict,
@@ -239,7 +243,7 @@ def write_trial_report(out: Path, scenario: Scenario, counts: np.ndarray, endpoi
 Proportions: percent (Wilson 95% interval), n. Definitions: docs/trials.md.</p>
 {_endpoint_table(endpoints)}
 <h2>CRS/ICANS management</h2>
-{_management_note(endpoints, patients)}
+{_management_note(endpoints, patients, scenario)}
 {''.join(f'<h2>{html.escape(title)}</h2>{img}' for title, img in images)}
 <h2>Provenance</h2><p><code>{provenance}</code></p>"""
     page = html_page(scenario.name, body, width_px=1200)

@@ -19,10 +19,12 @@ DRUGS = ("fludarabine", "cyclophosphamide", "atg", "melphalan")
 DRUG_DOSE_UNITS = ("mg/m2", "mg/kg")
 CELL_DOSE_UNITS = ("cells/kg", "cells")
 VECTOR_DOSE_UNITS = ("vg/kg", "vg")
-MANAGEMENT = ("astct", "none")
+NO_MANAGEMENT = "none"
+MANAGEMENT = ("astct", "juliet", "zuma1", NO_MANAGEMENT)
 """How CRS and ICANS are managed after a CAR-T infusion: ``astct`` gives tocilizumab and
-dexamethasone at the thresholds of the published guidance (``safety.guidance``); ``none`` gives
-nothing, the untreated course of the toxicity."""
+dexamethasone at the thresholds of today's published guidance, ``juliet`` and ``zuma1`` at those
+of the JULIET and ZUMA-1 trial protocols (tocilizumab for severe CRS only; rules in
+``safety.guidance.POLICY_RECORDS``); ``none`` gives nothing, the untreated course."""
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,7 @@ def simulate_protocol(scenario: Scenario, patients: str, arms: Sequence[str], ca
         if failed:
             failures.append(f"patient {index}, arm {failed[0].name}: {'; '.join(failed[0].attempts)}")
             continue
-        series.append({r.name: PatientSeries(t, r.observables, None, own, r.first_dose_time)
+        series.append({r.name: PatientSeries(t, r.observables, None, own, r.doses)
                        for r in runs})
     return ProtocolRun(scenario, patients, tuple(series), tuple(failures))
 

@@ -20,6 +20,7 @@ import numpy as np
 from cartsim.model.observables import OBSERVABLE_BY_NAME
 from cartsim.parameters import Catalog
 from cartsim.safety import LinkThresholds
+from cartsim.therapies.management import TOCILIZUMAB, ManagementDose, first_dose_time
 from cartsim.trials.endpoints import B_CELL_DETECTION_LIMIT_PER_UL, peak_day, reappearance_day
 from cartsim.trials.toxicity import simulated_toxicity
 
@@ -47,8 +48,13 @@ class PatientSeries:
     arm: Mapping[str, np.ndarray]
     reference: Mapping[str, np.ndarray] | None
     catalog: Catalog
-    first_management_dose: float = math.inf
-    """Time of the first tocilizumab or dexamethasone dose of the case arm (inf: none)."""
+    management_doses: tuple[ManagementDose, ...] = ()
+    """The tocilizumab and dexamethasone doses given in the case arm (CRS/ICANS management)."""
+
+    @property
+    def first_management_dose(self) -> float:
+        """Time of the first tocilizumab or dexamethasone dose of the case arm (inf: none)."""
+        return first_dose_time(self.management_doses)
 
 
 @dataclass(frozen=True)
@@ -136,6 +142,11 @@ def crs_at_least(s: PatientSeries, grade: int) -> float:
     return float(toxicity.summary["crs_max_grade"] >= grade)
 
 
+def tocilizumab_given(s: PatientSeries) -> float:
+    """1 when the management policy of the case arm gave tocilizumab at least once, else 0."""
+    return float(any(dose.drug == TOCILIZUMAB for dose in s.management_doses))
+
+
 def cart_peak_day(s: PatientSeries) -> float:
     """Day of the highest blood CAR-T count (Tmax)."""
     return peak_day(s.t, s.arm["cart_blood_per_ul"])
@@ -216,6 +227,7 @@ def _register() -> dict[str, Readout]:
         Readout("naive_share_after_reappearance", naive_share_after_reappearance.__doc__, "percent",
                 {"days_after": float}, naive_share_after_reappearance),
         Readout("crs_at_least", crs_at_least.__doc__, "indicator", {"grade": int}, crs_at_least),
+        Readout("tocilizumab_given", tocilizumab_given.__doc__, "indicator", {}, tocilizumab_given),
         Readout("cart_peak_day", cart_peak_day.__doc__, "day", {}, cart_peak_day),
         Readout("cart_fold_expansion", cart_fold_expansion.__doc__, "", {}, cart_fold_expansion),
         Readout("cart_doubling_time", cart_doubling_time.__doc__, "day", {}, cart_doubling_time),
